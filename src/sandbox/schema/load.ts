@@ -1,0 +1,91 @@
+/**
+ * Reads schema files and directories, the way `infrahubctl schema load` collects them, and processes them
+ * on top of Infrahub's built-in kinds.
+ */
+import { FileSystem } from "@effect/platform"
+import { Effect, Either } from "effect"
+import { basename, join } from "node:path"
+import { buildRegistryFromDocuments } from "./build.js"
+import { decodeSchemaDocument } from "./decode.js"
+import { SchemaLoadError, type SchemaProblem } from "./errors.js"
+import { parseSchemaText, SCHEMA_FILE_EXTENSIONS, type SchemaDocument } from "./files.js"
+import type { SchemaRegistry } from "./types.js"
+
+const isSchemaFile = (path: string): boolean => SCHEMA_FILE_EXTENSIONS.some((ext) => path.toLowerCase().endsWith(ext))
+
+/** infrahubctl orders the paths of each level by their base name. */
+const byName = (paths: ReadonlyArray<string>): Array<string> =>
+  [...paths].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0))
+
+/** Schema files under `paths`, in load order: each level by name, directories recursively. */
+const collectFiles = (
+  fs: FileSystem.FileSystem,
+  paths: ReadonlyArray<string>,
+  problems: Array<SchemaProblem>,
+  explicit: boolean
+): Effect.Effect<Array<string>> =>
+  Effect.gen(function* () {
+    const files: Array<string> = []
+    for (const path of byName(paths)) {
+      const info = yield* Effect.either(fs.stat(path))
+      if (Either.isLeft(info)) {
+        problems.push({
+          file: path,
+          problem: info.left._tag === "SystemError" && info.left.reason === "NotFound"
+            ? "does not exist."
+            : `cannot be read: ${info.left.message}.`,
+          fix: "Check the schema path (a .yml, .yaml or .json file, or a directory of them)."
+        })
+        continue
+      }
+      if (info.right.type === "Directory") {
+        const entries = yield* Effect.either(fs.readDirectory(path))
+        if (Either.isLeft(entries)) {
+          problems.push({ file: path, problem: `cannot be listed: ${entries.left.message}.`, fix: "Check the directory's permissions." })
+          continue
+        }
+        const found = yield* collectFiles(fs, entries.right.map((entry) => join(path, entry)), problems, false)
+        if (explicit && found.length === 0) {
+          problems.push({ file: path, problem: "contains no .yml, .yaml or .json file.", fix: "Point the sandbox at the directory that holds the schema files." })
+        }
+        files.push(...found)
+      } else if (info.right.type === "File" && isSchemaFile(path)) {
+        files.push(path)
+      } else if (explicit) {
+        problems.push({ file: path, problem: "is not a .yml, .yaml or .json file.", fix: "Name schema files with one of these extensions." })
+      }
+    }
+    return files
+  })
+
+/**
+ * Loads schema files (YAML, also multi-document, or JSON, in `infrahubctl schema load` format) and
+ * directories of them, validates them all together and processes them as Infrahub would. All-or-nothing:
+ * any problem fails with a `SchemaLoadError` listing every problem found.
+ */
+export const loadSchemaFiles: (
+  paths: ReadonlyArray<string>
+) => Effect.Effect<SchemaRegistry, SchemaLoadError, FileSystem.FileSystem> = Effect.fn("SchemaLoader.loadSchemaFiles")(
+  function* (paths: ReadonlyArray<string>) {
+    const fs = yield* FileSystem.FileSystem
+    const problems: Array<SchemaProblem> = []
+    const files = yield* collectFiles(fs, paths, problems, true)
+    const documents: Array<SchemaDocument> = []
+    for (const file of files) {
+      const text = yield* Effect.either(fs.readFileString(file))
+      if (Either.isLeft(text)) {
+        problems.push({ file, problem: `cannot be read: ${text.left.message}.`, fix: "Check the file's permissions." })
+        continue
+      }
+      const parsed = parseSchemaText(file, text.right)
+      problems.push(...parsed.problems)
+      documents.push(...parsed.documents)
+    }
+    if (problems.length > 0) {
+      // Report the readable files' problems too, so one run lists everything to fix.
+      const decoded = documents.flatMap((document) => decodeSchemaDocument(document).problems)
+      return yield* new SchemaLoadError({ problems: [...problems, ...decoded] })
+    }
+    return yield* buildRegistryFromDocuments(documents)
+  }
+)
