@@ -1,0 +1,114 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, Option } from "effect"
+import { AuthMode } from "../auth/AuthMode.js"
+import { OidcProxy, type OidcStartupError } from "../auth/oidc/OidcProxy.js"
+import { ConfigurationError, type ServerConfigShape } from "../config/ServerConfig.js"
+import { OAuthRoutes } from "../http/OAuthRoutes.js"
+import { Branches } from "../infrahub/Branches.js"
+import { InfrahubClient } from "../infrahub/InfrahubClient.js"
+import { SchemaCatalog } from "../infrahub/SchemaCatalog.js"
+import { AccessPolicy } from "../mcp/AccessPolicy.js"
+import { McpBridge } from "../mcp/McpBridge.js"
+import { ResourceRegistry } from "../mcp/ResourceRegistry.js"
+import { ToolRegistry } from "../mcp/ToolRegistry.js"
+import { allTools } from "../mcp/tools/index.js"
+import { SessionBranches } from "../session/SessionBranches.js"
+import { SERVER_NAME, VERSION } from "../version.js"
+
+/** How long a fetched schema is trusted before a cheap hash check (reads stay at one request meanwhile). */
+const SCHEMA_FRESH_MS = 30_000
+
+/** Infrahub access: the HTTP client (undici, keep-alive) and the typed Infrahub client on top. */
+export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient> =>
+  InfrahubClient.layer({ address: config.infrahub.address, timeoutMs: config.infrahub.timeoutMs }).pipe(
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+
+const missingToken = Layer.fail(
+  new ConfigurationError({
+    problems: [{ variable: "INFRAHUB_API_TOKEN", message: "INFRAHUB_API_TOKEN is not set: set it to an Infrahub API token." }]
+  })
+)
+
+/**
+ * The auth mode chosen by `INFRAHUB_MCP_AUTH_MODE`, with the OAuth routes that go with it: the
+ * OIDC proxy's in `oidc` mode (discovery and JWKS are fetched here, so a bad IdP stops start-up),
+ * JSON 404s for discovery probes in every other mode.
+ */
+export const authLayer = (
+  config: ServerConfigShape
+): Layer.Layer<AuthMode | OAuthRoutes, ConfigurationError | OidcStartupError> => {
+  switch (config.auth.mode) {
+    case "none":
+      return Option.match(config.infrahub.apiToken, {
+        onNone: () => missingToken,
+        onSome: (token) => Layer.merge(AuthMode.none(token), OAuthRoutes.disabled)
+      })
+    case "token-passthrough":
+      return Layer.merge(AuthMode.tokenPassthrough(config.auth.tokenPassthroughHeader), OAuthRoutes.disabled)
+    case "basic-passthrough":
+      return Layer.merge(AuthMode.basicPassthrough(config.auth.tokenPassthroughHeader), OAuthRoutes.disabled)
+    case "oidc": {
+      const token = config.infrahub.apiToken
+      const oidc = config.auth.oidc
+      if (Option.isNone(token)) return missingToken
+      if (Option.isNone(oidc)) {
+        return Layer.fail(
+          new ConfigurationError({
+            problems: [{ variable: "INFRAHUB_MCP_AUTH_MODE", message: "INFRAHUB_MCP_AUTH_MODE=oidc needs the INFRAHUB_MCP_OIDC_* settings." }]
+          })
+        )
+      }
+      const proxy = OidcProxy.layer({
+        configUrl: oidc.value.configUrl,
+        clientId: oidc.value.clientId,
+        clientSecret: oidc.value.clientSecret,
+        baseUrl: oidc.value.baseUrl,
+        audience: oidc.value.audience,
+        userClaim: oidc.value.userClaim,
+        writeScopes: config.auth.writeScopes,
+        jwtSigningKey: oidc.value.jwtSigningKey,
+        consent: "required",
+        callbackPath: oidc.value.redirectPath
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const announce = Layer.effectDiscard(
+        Effect.logInfo(`auth_middleware enabled=true auth_mode=oidc write_scopes=[${config.auth.writeScopes.join(",")}]`)
+      )
+      return Layer.mergeAll(AuthMode.oidc(token.value), OAuthRoutes.fromOidc, announce).pipe(Layer.provide(proxy))
+    }
+  }
+}
+
+/**
+ * Everything an MCP connection needs, independent of transport: Infrahub client, schema catalog,
+ * branches, session branches, the access policy, the tool and resource registries and the SDK bridge.
+ */
+export const mcpCoreLayer = (config: ServerConfigShape) => {
+  const infrahub = infrahubLayer(config)
+  const domain = Layer.mergeAll(
+    SchemaCatalog.layer({ freshForMs: SCHEMA_FRESH_MS }),
+    Branches.layer
+  ).pipe(Layer.provideMerge(infrahub))
+  const sessions = SessionBranches.layer({
+    pattern: config.branch.pattern,
+    maxRetries: config.branch.maxRetries,
+    maxWorkspaces: config.http.maxSessions,
+    idleTimeoutMs: config.http.sessionIdleTimeoutMs
+  }).pipe(Layer.provideMerge(domain))
+  const policy = AccessPolicy.layer({
+    readOnly: config.readOnly,
+    // Write scopes only mean something where there are scopes: OIDC (as the Python server does).
+    writeScopes: config.auth.mode === "oidc" ? Option.some(config.auth.writeScopes) : Option.none()
+  })
+  const registries = Layer.mergeAll(
+    ToolRegistry.layer(allTools, { maxResponseBytes: config.maxResponseBytes }),
+    ResourceRegistry.layer
+  ).pipe(Layer.provideMerge(Layer.merge(sessions, policy)))
+  return McpBridge.layer({ name: SERVER_NAME, version: VERSION, readOnly: config.readOnly }).pipe(
+    Layer.provideMerge(registries)
+  )
+}
+
+/** Logs what the configuration accepted but will not use, once at start. */
+export const logConfigWarnings = (config: ServerConfigShape) =>
+  Effect.forEach(config.warnings, (warning) => Effect.logWarning(warning.message), { discard: true })

@@ -1,0 +1,159 @@
+import { Context, Data, Effect, Layer, Option, Redacted } from "effect"
+import { fingerprint } from "./fingerprint.js"
+import { OidcProxy } from "./oidc/OidcProxy.js"
+import { sanitizeDescription } from "./oidc/web.js"
+import { apiToken, type Credential, password } from "./InfrahubCredentials.js"
+import { type AuthModeName, Principal, type PrincipalShape } from "./Principal.js"
+
+/** What the edge learns about one request: who calls, and which credential their Infrahub calls use. */
+export interface RequestAuth {
+  readonly principal: PrincipalShape
+  readonly credential: Credential
+}
+
+/**
+ * A request without a usable credential. Refused at the HTTP edge with `status` and a JSON body
+ * before anything else runs — in particular before any Infrahub request (fail closed).
+ */
+export class AuthRejected extends Data.TaggedError("AuthRejected")<{
+  readonly status: 401 | 403
+  readonly error: string
+  readonly description: string
+  /** The `WWW-Authenticate` challenge to send back. */
+  readonly challenge: string
+}> {
+  override get message(): string {
+    return this.description
+  }
+}
+
+export interface AuthModeShape {
+  readonly mode: AuthModeName
+  /** Resolves an HTTP request's identity and Infrahub credential, or refuses it. */
+  readonly authenticate: (request: Request) => Effect.Effect<RequestAuth, AuthRejected>
+  /** The identity of a stdio connection: only mode `none` has one (stdio has no headers). */
+  readonly processAuth: Option.Option<RequestAuth>
+  /** The server's own Infrahub credential (modes `none` and `oidc`): used by `/health`. */
+  readonly sharedCredential: Option.Option<Credential>
+}
+
+/** `Bearer <token>` (any case) or a raw token; `None` for anything else (another scheme, blanks). */
+export const tokenFromHeader = (value: string | null): Option.Option<string> => {
+  if (value === null) return Option.none()
+  const trimmed = value.trim()
+  const bearer = /^bearer(?:\s+(.*))?$/i.exec(trimmed)
+  const token = bearer === null ? trimmed : (bearer[1] ?? "").trim()
+  return token.length === 0 || /\s/.test(token) ? Option.none() : Option.some(token)
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+
+/** `Basic base64(user:password)`: the password may contain `:` or be empty; malformed → `None`. */
+export const basicFromHeader = (value: string | null): Option.Option<{ username: string; password: string }> => {
+  if (value === null) return Option.none()
+  const match = /^basic\s+(\S+)$/i.exec(value.trim())
+  const encoded = match?.[1]
+  if (encoded === undefined || !BASE64.test(encoded) || encoded.length % 4 !== 0) return Option.none()
+  const decoded = Buffer.from(encoded, "base64").toString("utf8")
+  const colon = decoded.indexOf(":")
+  if (colon <= 0) return Option.none()
+  return Option.some({ username: decoded.slice(0, colon), password: decoded.slice(colon + 1) })
+}
+
+const rejected = (mode: AuthModeName, header: string, scheme: "Bearer" | "Basic", expected: string) =>
+  new AuthRejected({
+    status: 401,
+    error: "invalid_request",
+    description: `Auth mode '${mode}' needs your own Infrahub credential in the ${header} header (${expected}); none was found, so the request was refused.`,
+    challenge: scheme === "Basic" ? `Basic realm="infrahub-mcp", charset="UTF-8"` : `Bearer realm="infrahub-mcp"`
+  })
+
+export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, AuthModeShape>() {
+  /** Everybody shares the server's `INFRAHUB_API_TOKEN`. */
+  static readonly none = (token: Redacted.Redacted<string>): Layer.Layer<AuthMode> => {
+    const auth: RequestAuth = { principal: Principal.anonymous, credential: apiToken(Redacted.value(token)) }
+    return Layer.succeed(
+      AuthMode,
+      AuthMode.of({
+        mode: "none",
+        authenticate: () => Effect.succeed(auth),
+        processAuth: Option.some(auth),
+        sharedCredential: Option.some(auth.credential)
+      })
+    )
+  }
+
+  /** Each client sends its own Infrahub API token; never falls back to a shared one. */
+  static readonly tokenPassthrough = (header: string): Layer.Layer<AuthMode> =>
+    Layer.succeed(
+      AuthMode,
+      AuthMode.of({
+        mode: "token-passthrough",
+        processAuth: Option.none(),
+        sharedCredential: Option.none(),
+        authenticate: (request) =>
+          Option.match(tokenFromHeader(request.headers.get(header)), {
+            onNone: () =>
+              Effect.fail(rejected("token-passthrough", header, "Bearer", header.toLowerCase() === "authorization" ? "Bearer <token>" : "<token>")),
+            onSome: (token) => {
+              const credential = apiToken(token)
+              const id = `token:${fingerprint(credential).slice(0, 12)}`
+              return Effect.succeed({ credential, principal: { id, user: undefined, scopes: [], mode: "token-passthrough" } })
+            }
+          })
+      })
+    )
+
+  /** Each client sends its own Infrahub username and password (HTTP Basic); exchanged at Infrahub's login. */
+  static readonly basicPassthrough = (header: string): Layer.Layer<AuthMode> =>
+    Layer.succeed(
+      AuthMode,
+      AuthMode.of({
+        mode: "basic-passthrough",
+        processAuth: Option.none(),
+        sharedCredential: Option.none(),
+        authenticate: (request) =>
+          Option.match(basicFromHeader(request.headers.get(header)), {
+            onNone: () => Effect.fail(rejected("basic-passthrough", header, "Basic", "Basic base64(username:password)")),
+            onSome: ({ username, password: secret }) => {
+              const credential = password(username, secret)
+              const id = `user:${fingerprint(credential).slice(0, 12)}`
+              return Effect.succeed({ credential, principal: { id, user: username, scopes: [], mode: "basic-passthrough" } })
+            }
+          })
+      })
+    )
+
+  /**
+   * OIDC: the OAuth proxy decides who may connect (and with which scopes); Infrahub calls use the
+   * server's shared token. The 401 carries `resource_metadata` so clients find the sign-in flow.
+   */
+  static readonly oidc = (token: Redacted.Redacted<string>): Layer.Layer<AuthMode, never, OidcProxy> =>
+    Layer.effect(
+      AuthMode,
+      Effect.map(OidcProxy, (proxy) => {
+        const credential = apiToken(Redacted.value(token))
+        return AuthMode.of({
+          mode: "oidc",
+          processAuth: Option.none(),
+          sharedCredential: Option.some(credential),
+          authenticate: (request) =>
+            proxy.authenticate(request).pipe(
+              Effect.map((identity) => ({
+                credential,
+                principal: { id: `oidc:${identity.subject}`, user: identity.user, scopes: identity.scopes, mode: "oidc" as const }
+              })),
+              Effect.mapError((error) => {
+                const description = sanitizeDescription(`${error.message} ${error.remediation}`)
+                return new AuthRejected({
+                  status: 401,
+                  error: "invalid_token",
+                  description,
+                  challenge: `Bearer error="invalid_token", error_description="${description}", resource_metadata="${proxy.resourceMetadataUrl}"`
+                })
+              })
+            )
+        })
+      })
+    )
+}

@@ -1,0 +1,20 @@
+import { Context } from "effect"
+
+export type AuthModeName = "none" | "token-passthrough" | "basic-passthrough" | "oidc"
+
+/**
+ * Who is calling, for one request. `id` is a stable, non-secret key for per-principal state (a
+ * fingerprint of the credential, or the OIDC subject); `user` is the name shown in audit lines and
+ * used for the `{user}` branch placeholder; `scopes` are the OAuth scopes granted (empty outside OIDC).
+ */
+export interface PrincipalShape {
+  readonly id: string
+  readonly user: string | undefined
+  readonly scopes: ReadonlyArray<string>
+  readonly mode: AuthModeName
+}
+
+export class Principal extends Context.Tag("infrahub-mcp/Principal")<Principal, PrincipalShape>() {
+  /** The caller in mode `none`: everybody shares the server's identity. */
+  static readonly anonymous: PrincipalShape = { id: "anonymous", user: undefined, scopes: [], mode: "none" }
+}

@@ -1,0 +1,503 @@
+/**
+ * `ServerConfig`: every environment variable read once, while layers are built, through
+ * `effect/Config` (so tests swap the ConfigProvider instead of touching `process.env`). Invalid or
+ * contradictory settings fail closed with one `ConfigurationError` that lists every problem.
+ */
+import { Config, Context, Data, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
+import {
+  closest,
+  type ConfigProblem,
+  type Parsed,
+  parseBoolean,
+  parseChoice,
+  parseHeaderName,
+  parseHttpUrl,
+  parseInteger,
+  parseList,
+  parseNumber,
+  parseOrigins,
+  problem
+} from "./parse.js"
+import { scanOwnVariables, type ScannedName } from "./scan.js"
+import {
+  AUTH_MODES,
+  type AuthModeName,
+  isSecretVariable,
+  isVariableName,
+  modesOf,
+  NOT_SUPPORTED,
+  type PlainVariableName,
+  type SecretVariableName,
+  VARIABLE_NAMES,
+  type VariableName
+} from "./variables.js"
+
+export type { ConfigProblem } from "./parse.js"
+export { AUTH_MODES, type AuthModeName } from "./variables.js"
+
+export type Transport = "stdio" | "streamable-http"
+
+/** What the command line contributes; `bin.ts` passes the parsed `serve` command. */
+export interface CliOptions {
+  readonly transport: Transport
+  readonly host: string
+  readonly port: number
+  /** `--stateless`; `INFRAHUB_MCP_STATELESS=true` has the same effect. */
+  readonly stateless?: boolean
+}
+
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const
+export type LogLevelName = (typeof LOG_LEVELS)[number]
+
+/** The Effect log level for an `INFRAHUB_MCP_LOG_LEVEL` value. */
+export const toEffectLogLevel = (level: LogLevelName): LogLevel.LogLevel => {
+  switch (level) {
+    case "debug":
+      return LogLevel.Debug
+    case "info":
+      return LogLevel.Info
+    case "warning":
+      return LogLevel.Warning
+    case "error":
+      return LogLevel.Error
+  }
+}
+
+/** OIDC settings, present exactly when the auth mode is `oidc`; field names match `OidcSettings`. */
+export interface OidcConfig {
+  readonly configUrl: string
+  readonly clientId: string
+  readonly clientSecret: Option.Option<Redacted.Redacted<string>>
+  /** Public origin (+ optional path prefix) of this server, without a trailing slash. */
+  readonly baseUrl: string
+  readonly audience: Option.Option<string>
+  readonly userClaim: string
+  readonly jwtSigningKey: Option.Option<Redacted.Redacted<string>>
+  /** The callback path registered at the IdP (`INFRAHUB_MCP_OIDC_REDIRECT_PATH`); both are served. */
+  readonly redirectPath: "/oauth/callback" | "/auth/callback"
+}
+
+export interface ServerConfigShape {
+  readonly infrahub: {
+    /** http(s) URL without a trailing slash. */
+    readonly address: string
+    /** The shared token of modes `none` and `oidc`; always `none` in the passthrough modes, which never fall back to it. */
+    readonly apiToken: Option.Option<Redacted.Redacted<string>>
+    readonly timeoutMs: number
+  }
+  readonly transport: Transport
+  readonly host: string
+  readonly port: number
+  readonly readOnly: boolean
+  readonly branch: {
+    readonly pattern: BranchPattern
+    readonly maxRetries: number
+  }
+  readonly logLevel: LogLevelName
+  readonly auth: {
+    readonly mode: AuthModeName
+    readonly tokenPassthroughHeader: string
+    /** Scopes a caller needs for write tools; enforced in `oidc` mode only, as the Python server does. */
+    readonly writeScopes: ReadonlyArray<string>
+    readonly oidc: Option.Option<OidcConfig>
+  }
+  /** `none` when `INFRAHUB_MCP_RATE_LIMIT_RPS` is 0; `burst` is already resolved (0 means twice the rate). */
+  readonly rateLimit: Option.Option<{ readonly requestsPerSecond: number; readonly burst: number }>
+  /** `none` when `INFRAHUB_MCP_RETRY_MAX_ATTEMPTS` is 0. */
+  readonly retry: Option.Option<{ readonly maxAttempts: number; readonly baseDelayMs: number }>
+  /** `none` unless `INFRAHUB_MCP_CACHE_ENABLED`. */
+  readonly cache: Option.Option<{ readonly listTtlSeconds: number; readonly readTtlSeconds: number }>
+  readonly otelEnabled: boolean
+  readonly prometheusEnabled: boolean
+  readonly dereferenceSchemas: boolean
+  /** `none` when `INFRAHUB_MCP_PING_INTERVAL_MS` is 0. */
+  readonly pingIntervalMs: Option.Option<number>
+  readonly http: {
+    readonly maxSessions: number
+    readonly sessionIdleTimeoutMs: number
+    /** Origins accepted in `Origin` besides loopback, normalised (`scheme://host[:port]`). */
+    readonly allowedOrigins: ReadonlyArray<string>
+    readonly stateless: boolean
+  }
+  readonly maxResponseBytes: number
+  /** `INFRAHUB_MCP_*` names that are set but mean nothing here (likely typos). Also in `warnings`. */
+  readonly unknownVariables: ReadonlyArray<string>
+  /** Settings that are accepted but have no effect, each with what to do; for the lead to log at start. */
+  readonly warnings: ReadonlyArray<ConfigProblem>
+}
+
+/** Start-up failure: every problem found, one line each, naming the variable (or flag) and the fix. */
+export class ConfigurationError extends Data.TaggedError("ConfigurationError")<{
+  readonly problems: ReadonlyArray<ConfigProblem>
+}> {
+  override get message(): string {
+    return this.problems.map((p) => p.message).join("\n")
+  }
+}
+
+/** The raw values: trimmed, empty treated as unset, secrets still `Redacted`. */
+export type RawEnvironment = {
+  readonly [K in VariableName]: Option.Option<K extends SecretVariableName ? Redacted.Redacted<string> : string>
+}
+
+const readVariable = (name: VariableName): Config.Config<Option.Option<string | Redacted.Redacted<string>>> =>
+  isSecretVariable(name)
+    ? Config.option(Config.redacted(name)).pipe(
+      Config.map(Option.flatMap((secret) => {
+        // Surrounding whitespace is never part of a token (it comes from files and heredocs); an empty value means unset.
+        const trimmed = Redacted.value(secret).trim()
+        return trimmed === "" ? Option.none() : Option.some(Redacted.make(trimmed))
+      }))
+    )
+    : Config.option(Config.string(name)).pipe(
+      Config.map(Option.flatMap((value) => (value.trim() === "" ? Option.none() : Option.some(value.trim()))))
+    )
+
+/** Every variable of the table, read from the current ConfigProvider. */
+export const readEnvironment: Config.Config<RawEnvironment> = Config.all(
+  Object.fromEntries(VARIABLE_NAMES.map((name) => [name, readVariable(name)]))
+) as Config.Config<unknown> as Config.Config<RawEnvironment>
+
+/** What the environment scan found, besides the table's own variables. */
+export interface Presence {
+  readonly unknown: ReadonlyArray<string>
+  /** Table variables set in another letter case (never read: names are case-sensitive). */
+  readonly miscased: ReadonlyArray<string>
+  /** Names other implementations read and this one ignores. */
+  readonly notSupported: ReadonlyArray<string>
+}
+
+const noPresence: Presence = { unknown: [], miscased: [], notSupported: [] }
+
+/**
+ * Parses and cross-checks the raw values. Pure: everything the user must fix is collected, not just
+ * the first problem, so one restart is enough.
+ */
+export const parseEnvironment = (
+  raw: RawEnvironment,
+  cli: CliOptions,
+  presence: Presence = noPresence
+): Either.Either<ServerConfigShape, ConfigurationError> => {
+  const problems: Array<ConfigProblem> = []
+  const warnings: Array<ConfigProblem> = []
+  const take = <A>(parsed: Parsed<A>): Option.Option<A> =>
+    Either.match(parsed, {
+      onLeft: (p) => {
+        problems.push(p)
+        return Option.none()
+      },
+      onRight: Option.some
+    })
+  /** The variable's parsed value, its default when unset, or the default (with a problem recorded) when invalid. */
+  const setting = <A>(name: PlainVariableName, fallback: A, parse: (name: string, raw: string) => Parsed<A>): A =>
+    Option.match(raw[name], {
+      onNone: () => fallback,
+      onSome: (value) => Option.getOrElse(take(parse(name, value)), () => fallback)
+    })
+  const isSet = (name: VariableName): boolean => Option.isSome<unknown>(raw[name])
+
+  // --- auth mode and transport ---------------------------------------------------------------
+  const modeParsed = Option.match(raw.INFRAHUB_MCP_AUTH_MODE, {
+    onNone: () => Option.some<AuthModeName>("none"),
+    onSome: (value) => take(parseChoice("INFRAHUB_MCP_AUTH_MODE", value, AUTH_MODES))
+  })
+  const mode: AuthModeName = Option.getOrElse(modeParsed, () => "none")
+  const modeKnown = Option.isSome(modeParsed)
+  const passthrough = mode === "token-passthrough" || mode === "basic-passthrough"
+
+  if (modeKnown && mode !== "none" && cli.transport === "stdio") {
+    problems.push(problem(
+      "INFRAHUB_MCP_AUTH_MODE",
+      `Auth mode '${mode}' requires --transport streamable-http: stdio has no HTTP headers.`
+    ))
+  }
+  if (!Number.isInteger(cli.port) || cli.port < 0 || cli.port > 65535) {
+    problems.push(problem("--port", `--port ${cli.port} is out of range: use a port from 0 to 65535 (0 picks a free port).`))
+  }
+  if (cli.host.trim() === "" || /\s/.test(cli.host)) {
+    problems.push(problem("--host", `--host ${JSON.stringify(cli.host)} is not a host name: use an address to bind, e.g. 127.0.0.1.`))
+  }
+
+  // --- Infrahub connection and the shared identity -----------------------------------------------
+  const address = Option.match(raw.INFRAHUB_ADDRESS, {
+    onNone: () => {
+      problems.push(problem(
+        "INFRAHUB_ADDRESS",
+        "INFRAHUB_ADDRESS is not set: set it to the URL of your Infrahub instance, e.g. http://localhost:8000."
+      ))
+      return ""
+    },
+    onSome: (value) =>
+      Option.getOrElse(
+        take(parseHttpUrl("INFRAHUB_ADDRESS", value, { example: "the URL of your Infrahub instance, e.g. http://localhost:8000" })),
+        () => ""
+      )
+  })
+
+  if (modeKnown && !passthrough && !isSet("INFRAHUB_API_TOKEN")) {
+    problems.push(problem(
+      "INFRAHUB_API_TOKEN",
+      `INFRAHUB_API_TOKEN is not set, and auth mode '${mode}' uses it for every Infrahub call: create an API token in Infrahub and set INFRAHUB_API_TOKEN to it (or, over HTTP, set INFRAHUB_MCP_AUTH_MODE=token-passthrough so each client sends its own).`
+    ))
+  }
+  for (const name of ["INFRAHUB_USERNAME", "INFRAHUB_PASSWORD"] as const) {
+    if (!isSet(name)) continue
+    problems.push(problem(
+      name,
+      passthrough
+        ? `${name} is not used in auth mode '${mode}': each client sends its own credential in the request; unset INFRAHUB_USERNAME and INFRAHUB_PASSWORD.`
+        : `${name} is not supported: the server's shared Infrahub identity is an API token. Set INFRAHUB_API_TOKEN and unset INFRAHUB_USERNAME and INFRAHUB_PASSWORD, or set INFRAHUB_MCP_AUTH_MODE=basic-passthrough (HTTP only) so each client logs in with its own username and password.`
+    ))
+  }
+
+  const timeoutSeconds = setting("INFRAHUB_TIMEOUT", 60, (n, v) => parseInteger(n, v, { min: 1, max: MAX_TIMER_SECONDS }, "seconds"))
+
+  // --- behaviour ---------------------------------------------------------------------------------
+  const readOnly = setting("INFRAHUB_MCP_READ_ONLY", false, parseBoolean)
+  const pattern = Option.getOrElse(
+    take(Either.mapLeft(
+      parsePattern(Option.getOrElse(raw.INFRAHUB_MCP_BRANCH_PATTERN, () => DEFAULT_BRANCH_PATTERN)),
+      (text) => problem("INFRAHUB_MCP_BRANCH_PATTERN", `INFRAHUB_MCP_BRANCH_PATTERN: ${text}`)
+    )),
+    () => undefined
+  )
+  const maxRetries = setting("INFRAHUB_MCP_MAX_BRANCH_RETRIES", 5, (n, v) => parseInteger(n, v, { min: 1, max: 20 }))
+  const logLevel = setting("INFRAHUB_MCP_LOG_LEVEL", "info", (n, v) => parseChoice(n, v, LOG_LEVELS))
+
+  const rps = setting("INFRAHUB_MCP_RATE_LIMIT_RPS", 0, (n, v) => parseNumber(n, v, { min: 0, max: 10_000 }, "requests per second"))
+  const burst = setting("INFRAHUB_MCP_RATE_LIMIT_BURST", 0, (n, v) => parseInteger(n, v, { min: 0 }))
+  const retryAttempts = setting("INFRAHUB_MCP_RETRY_MAX_ATTEMPTS", 0, (n, v) => parseInteger(n, v, { min: 0 }))
+  const retryDelaySeconds = setting("INFRAHUB_MCP_RETRY_BASE_DELAY", 1, (n, v) => parseNumber(n, v, { min: 0, exclusive: true }, "seconds"))
+  const cacheEnabled = setting("INFRAHUB_MCP_CACHE_ENABLED", false, parseBoolean)
+  const listTtl = setting("INFRAHUB_MCP_CACHE_LIST_TTL", 300, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
+  const readTtl = setting("INFRAHUB_MCP_CACHE_READ_TTL", 3600, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
+  const otelEnabled = setting("INFRAHUB_MCP_OTEL_ENABLED", false, parseBoolean)
+  const prometheusEnabled = setting("INFRAHUB_MCP_PROMETHEUS_ENABLED", false, parseBoolean)
+  const dereferenceSchemas = setting("INFRAHUB_MCP_DEREFERENCE_SCHEMAS", false, parseBoolean)
+  const pingInterval = setting("INFRAHUB_MCP_PING_INTERVAL_MS", 0, (n, v) => parseInteger(n, v, { min: 0, max: 300_000 }, "milliseconds, 0 disables"))
+
+  // --- HTTP (our additions) ----------------------------------------------------------------------
+  const maxSessions = setting("INFRAHUB_MCP_MAX_SESSIONS", 1000, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
+  const idleSeconds = setting("INFRAHUB_MCP_SESSION_IDLE_TIMEOUT", 1800, (n, v) => parseInteger(n, v, { min: 10, max: MAX_TIMER_SECONDS }, "seconds"))
+  const allowedOrigins = setting("INFRAHUB_MCP_ALLOWED_ORIGINS", [] as ReadonlyArray<string>, parseOrigins)
+  const statelessEnv = setting("INFRAHUB_MCP_STATELESS", false, parseBoolean)
+  const maxResponseBytes = setting("INFRAHUB_MCP_MAX_RESPONSE_BYTES", 500_000, (n, v) => parseInteger(n, v, { min: 1024 }, "bytes"))
+
+  // --- auth settings -----------------------------------------------------------------------------
+  const header = passthrough ? setting("INFRAHUB_MCP_TOKEN_PASSTHROUGH_HEADER", "Authorization", parseHeaderName) : "Authorization"
+  const writeScopes = mode === "oidc"
+    ? setting("INFRAHUB_MCP_AUTH_SCOPES_WRITE", ["write"] as ReadonlyArray<string>, parseScopes)
+    : ["write"]
+  const oidc = mode === "oidc" ? parseOidc(raw, take, problems) : Option.none()
+
+  // --- warnings ----------------------------------------------------------------------------------
+  if (modeKnown) {
+    for (const name of VARIABLE_NAMES) {
+      if (!isSet(name) || modesOf(name).includes(mode)) continue
+      warnings.push(problem(
+        name,
+        name === "INFRAHUB_API_TOKEN"
+          ? `INFRAHUB_API_TOKEN is ignored in auth mode '${mode}': each client's own credential is used and the server never falls back to the shared token; unset it to silence this warning.`
+          : `${name} is ignored in auth mode '${mode}': it applies to ${modesOf(name).map((m) => `'${m}'`).join(" and ")} only; unset it, or set INFRAHUB_MCP_AUTH_MODE accordingly.`
+      ))
+    }
+  }
+  for (const name of presence.miscased) {
+    warnings.push(problem(name, `${name} is set in another letter case and is not read: variable names are case-sensitive; write it as ${name}.`))
+  }
+  for (const name of presence.unknown) {
+    const suggestion = closestVariable(name)
+    warnings.push(problem(
+      name,
+      `${name} is not a setting of this server and is ignored: ${suggestion === undefined ? "check its spelling against the configuration reference" : `did you mean ${suggestion}?`}`
+    ))
+  }
+  for (const name of presence.notSupported) {
+    warnings.push(problem(name, `${name} is ignored: ${NOT_SUPPORTED[name] ?? "unset it."}`))
+  }
+
+  if (problems.length > 0 || pattern === undefined) return Either.left(new ConfigurationError({ problems }))
+
+  return Either.right({
+    infrahub: {
+      address,
+      apiToken: passthrough ? Option.none() : raw.INFRAHUB_API_TOKEN,
+      timeoutMs: timeoutSeconds * 1000
+    },
+    transport: cli.transport,
+    host: cli.host,
+    port: cli.port,
+    readOnly,
+    branch: { pattern, maxRetries },
+    logLevel,
+    auth: { mode, tokenPassthroughHeader: header, writeScopes, oidc },
+    rateLimit: rps > 0
+      ? Option.some({ requestsPerSecond: rps, burst: burst > 0 ? burst : Math.max(1, Math.floor(rps * 2)) })
+      : Option.none(),
+    retry: retryAttempts > 0 ? Option.some({ maxAttempts: retryAttempts, baseDelayMs: retryDelaySeconds * 1000 }) : Option.none(),
+    cache: cacheEnabled ? Option.some({ listTtlSeconds: listTtl, readTtlSeconds: readTtl }) : Option.none(),
+    otelEnabled,
+    prometheusEnabled,
+    dereferenceSchemas,
+    pingIntervalMs: pingInterval > 0 ? Option.some(pingInterval) : Option.none(),
+    http: {
+      maxSessions,
+      sessionIdleTimeoutMs: idleSeconds * 1000,
+      allowedOrigins,
+      stateless: cli.stateless === true || statelessEnv
+    },
+    maxResponseBytes,
+    unknownVariables: presence.unknown,
+    warnings
+  })
+}
+
+// Node timers overflow past 2^31-1 ms; larger durations would fire at once.
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+
+// RFC 6749 §3.3 scope-token characters.
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+const parseScopes = (variable: string, value: string): Parsed<ReadonlyArray<string>> => {
+  const scopes = parseList(value)
+  if (scopes.length === 0) {
+    return Either.left(problem(
+      variable,
+      `${variable} lists no scope: name the scopes write tools need, separated by commas (e.g. write or infrahub:write), or unset it for the default 'write'.`
+    ))
+  }
+  const bad = scopes.find((scope) => !SCOPE_TOKEN.test(scope))
+  if (bad !== undefined) {
+    return Either.left(problem(
+      variable,
+      `${variable} contains ${JSON.stringify(bad)}, which is not an OAuth scope: separate scopes with commas, not spaces (e.g. write,infrahub:write).`
+    ))
+  }
+  return Either.right([...new Set(scopes)])
+}
+
+const MIN_SIGNING_KEY_LENGTH = 32
+
+const parseOidc = (
+  raw: RawEnvironment,
+  take: <A>(parsed: Parsed<A>) => Option.Option<A>,
+  problems: Array<ConfigProblem>
+): Option.Option<OidcConfig> => {
+  const required = (name: PlainVariableName, fix: string): Option.Option<string> => {
+    const value = raw[name]
+    if (Option.isNone(value)) problems.push(problem(name, `${name} is required in auth mode 'oidc': ${fix}`))
+    return value
+  }
+  const configUrl = required(
+    "INFRAHUB_MCP_OIDC_CONFIG_URL",
+    "set it to your identity provider's discovery URL, e.g. https://idp.example.com/realms/infra/.well-known/openid-configuration."
+  ).pipe(Option.flatMap((value) =>
+    take(parseHttpUrl("INFRAHUB_MCP_OIDC_CONFIG_URL", value, { example: "your identity provider's discovery URL, e.g. https://idp.example.com/.well-known/openid-configuration" }))
+  ))
+  const clientId = required(
+    "INFRAHUB_MCP_OIDC_CLIENT_ID",
+    "set it to the client ID registered for this server at your identity provider."
+  )
+  const baseUrl = required(
+    "INFRAHUB_MCP_OIDC_BASE_URL",
+    "set it to the public URL clients use to reach this server, e.g. https://mcp.example.com."
+  ).pipe(Option.flatMap((value) =>
+    take(parseHttpUrl("INFRAHUB_MCP_OIDC_BASE_URL", value, {
+      example: "the public URL clients use to reach this server, e.g. https://mcp.example.com",
+      httpsUnlessLoopback: true
+    }))
+  ))
+  const jwtSigningKey = raw.INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY
+  if (Option.isSome(jwtSigningKey) && [...Redacted.value(jwtSigningKey.value)].length < MIN_SIGNING_KEY_LENGTH) {
+    problems.push(problem(
+      "INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY",
+      `INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY is shorter than ${MIN_SIGNING_KEY_LENGTH} characters: use a random value of at least ${MIN_SIGNING_KEY_LENGTH} characters, e.g. the output of \`openssl rand -base64 48\`.`
+    ))
+    return Option.none()
+  }
+  const redirectPath = Option.match(raw.INFRAHUB_MCP_OIDC_REDIRECT_PATH, {
+    onNone: () => Option.some("/oauth/callback" as const),
+    onSome: (value) => take(parseChoice("INFRAHUB_MCP_OIDC_REDIRECT_PATH", value, ["/oauth/callback", "/auth/callback"] as const))
+  })
+  return Option.all({ configUrl, clientId, baseUrl, redirectPath }).pipe(Option.map((required) => ({
+    ...required,
+    clientSecret: raw.INFRAHUB_MCP_OIDC_CLIENT_SECRET,
+    audience: raw.INFRAHUB_MCP_OIDC_AUDIENCE,
+    userClaim: Option.getOrElse(raw.INFRAHUB_MCP_OIDC_USER_CLAIM, () => "email"),
+    jwtSigningKey
+  })))
+}
+
+/** The known variable closest to a misspelt name, when it is close enough to be a plausible typo. */
+const closestVariable = (name: string): string | undefined => closest(name, VARIABLE_NAMES, 3)
+
+const classify = (scanned: ReadonlyArray<ScannedName>, notSupportedSet: ReadonlyArray<string>): Presence => ({
+  unknown: scanned
+    .filter((s) => !isVariableName(s.name) && !Object.hasOwn(NOT_SUPPORTED, s.name))
+    .map((s) => s.name),
+  miscased: scanned.filter((s) => !s.readable && isVariableName(s.name)).map((s) => s.name),
+  notSupported: notSupportedSet
+})
+
+/** Names in `NOT_SUPPORTED` that are set (read one by one: most are outside our own prefix). */
+const readNotSupported: Effect.Effect<ReadonlyArray<string>> = Effect.forEach(
+  Object.keys(NOT_SUPPORTED),
+  (name) =>
+    Config.option(Config.string(name)).pipe(
+      Effect.map((value) => (Option.isSome(value) && value.value.trim() !== "" ? [name] : [])),
+      Effect.orElseSucceed(() => [])
+    )
+).pipe(Effect.map((found) => found.flat()))
+
+const load = Effect.fn("ServerConfig.load")(function*(cli: CliOptions) {
+  const raw = yield* readEnvironment.pipe(
+    Effect.mapError((error) =>
+      new ConfigurationError({
+        problems: [problem("environment", `The environment could not be read (${String(error)}): check how the server is started.`)]
+      })
+    )
+  )
+  const presence = classify(yield* scanOwnVariables, yield* readNotSupported)
+  return yield* parseEnvironment(raw, cli, presence)
+})
+
+const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
+  INFRAHUB_ADDRESS: "http://127.0.0.1:8000",
+  INFRAHUB_API_TOKEN: "test-token"
+}
+
+const TEST_CLI: CliOptions = { transport: "stdio", host: "127.0.0.1", port: 8001 }
+
+export class ServerConfig extends Context.Tag("infrahub-mcp/ServerConfig")<ServerConfig, ServerConfigShape>() {
+  /** Reads and validates the configuration from the current ConfigProvider (the environment by default). */
+  static readonly load: (cli: CliOptions) => Effect.Effect<ServerConfigShape, ConfigurationError> = load
+
+  static readonly layer = (cli: CliOptions): Layer.Layer<ServerConfig, ConfigurationError> =>
+    Layer.effect(ServerConfig, load(cli))
+
+  /**
+   * A valid configuration for tests, parsed from `INFRAHUB_ADDRESS=http://127.0.0.1:8000`,
+   * `INFRAHUB_API_TOKEN=test-token` plus `env`, on stdio unless `cli` says otherwise. Throws on an
+   * invalid combination: a test's setup is wrong, not its subject.
+   */
+  static readonly make = (
+    env: Readonly<Record<string, string>> = {},
+    cli: Partial<CliOptions> = {}
+  ): ServerConfigShape => {
+    const merged = { ...TEST_ENVIRONMENT, ...env }
+    const raw = Object.fromEntries(
+      VARIABLE_NAMES.map((name) => {
+        const value = merged[name]?.trim()
+        const present = value === undefined || value === "" ? Option.none() : Option.some(value)
+        return [name, isSecretVariable(name) ? Option.map(present, Redacted.make) : present]
+      })
+    ) as unknown as RawEnvironment
+    return Either.getOrThrowWith(parseEnvironment(raw, { ...TEST_CLI, ...cli }), (error) => error)
+  }
+
+  static readonly layerTest = (
+    env: Readonly<Record<string, string>> = {},
+    cli: Partial<CliOptions> = {}
+  ): Layer.Layer<ServerConfig> => Layer.sync(ServerConfig, () => ServerConfig.make(env, cli))
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto"
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
+import { Context, Effect, Layer, Option, Runtime } from "effect"
+import type { RequestAuth } from "../auth/AuthMode.js"
+import { fingerprint } from "../auth/fingerprint.js"
+import { McpBridge, toAuthInfo } from "../mcp/McpBridge.js"
+import { SessionBranches } from "../session/SessionBranches.js"
+import { makeInMemory } from "../session/SessionStore.js"
+
+export interface McpHttpOptions {
+  /** One server per request, no MCP sessions; per-session state is then keyed by the principal. */
+  readonly stateless: boolean
+  readonly maxSessions: number
+  readonly idleTimeoutMs: number
+}
+
+interface HttpSession {
+  readonly server: Server
+  readonly transport: WebStandardStreamableHTTPServerTransport
+  /** Who opened the session: its later requests must present the same principal and credential. */
+  readonly binding: string
+}
+
+export interface McpHttpShape {
+  /** Serves one `/mcp` request (POST, GET or DELETE) for an authenticated caller. */
+  readonly handle: (request: Request, parsedBody: unknown, auth: RequestAuth) => Effect.Effect<Response>
+  readonly sessionCount: Effect.Effect<number>
+}
+
+const jsonRpcError = (status: number, code: number, message: string): Response =>
+  new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+    status,
+    headers: { "content-type": "application/json" }
+  })
+
+const bindingOf = (auth: RequestAuth): string => `${auth.principal.id}\u0000${fingerprint(auth.credential)}`
+
+/**
+ * Streamable HTTP sessions: one SDK server and transport per MCP session, kept in a bounded store
+ * with idle expiry, closed on DELETE, on expiry and at shutdown. A session is bound to the caller
+ * that opened it; a request for it with another credential is refused, so a leaked session id is
+ * not a way into someone else's identity or session branch.
+ */
+export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHttpShape>() {
+  static readonly layer = (options: McpHttpOptions): Layer.Layer<McpHttp, never, McpBridge | SessionBranches> =>
+    Layer.scoped(
+      McpHttp,
+      Effect.gen(function* () {
+        const bridge = yield* McpBridge
+        const branches = yield* SessionBranches
+        const runtime = yield* Effect.runtime<never>()
+        const workspaceOf = (sessionId: string) => `session:${sessionId}`
+
+        const close = (sessionId: string, session: HttpSession) =>
+          Effect.promise(() => session.server.close().catch(() => undefined)).pipe(
+            Effect.zipRight(branches.forget(workspaceOf(sessionId)))
+          )
+
+        const store = yield* makeInMemory<HttpSession>({
+          maxEntries: options.maxSessions,
+          idleTimeoutMs: options.idleTimeoutMs,
+          onEvict: (sessionId, session, reason) =>
+            Effect.logInfo(`mcp_session_closed session=${sessionId} reason=${reason}`).pipe(Effect.zipRight(close(sessionId, session)))
+        })
+
+        const openSession = (auth: RequestAuth) =>
+          Effect.sync(() => {
+            const server = bridge.makeServer({
+              fallbackAuth: Option.none(),
+              workspaceOf: (sessionId) => (sessionId === undefined ? `principal:${auth.principal.id}` : workspaceOf(sessionId))
+            })
+            const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+              sessionIdGenerator: () => randomUUID(),
+              onsessioninitialized: (sessionId) =>
+                Runtime.runPromise(runtime)(
+                  store
+                    .set(sessionId, { server, transport, binding: bindingOf(auth) })
+                    .pipe(Effect.zipRight(Effect.logInfo(`mcp_session_opened session=${sessionId} user=${auth.principal.user ?? auth.principal.id}`)))
+                ),
+              onsessionclosed: (sessionId) =>
+                Runtime.runPromise(runtime)(
+                  store.delete(sessionId).pipe(
+                    Effect.zipRight(branches.forget(workspaceOf(sessionId))),
+                    Effect.zipRight(Effect.logInfo(`mcp_session_closed session=${sessionId} reason=client`))
+                  )
+                )
+            })
+            return { server, transport }
+          }).pipe(Effect.tap(({ server, transport }) => Effect.promise(() => server.connect(transport))))
+
+        const stateless = (request: Request, parsedBody: unknown, auth: RequestAuth) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => ({
+              server: bridge.makeServer({ fallbackAuth: Option.none(), workspaceOf: () => `principal:${auth.principal.id}` }),
+              // JSON answers, not SSE: the server is closed once the answer is complete.
+              transport: new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true })
+            })).pipe(Effect.tap(({ server, transport }) => Effect.promise(() => server.connect(transport)))),
+            ({ transport }) =>
+              Effect.promise(() => transport.handleRequest(request, { parsedBody, authInfo: toAuthInfo(auth, "") })),
+            ({ server }) => Effect.promise(() => server.close().catch(() => undefined))
+          )
+
+        const stateful = (request: Request, parsedBody: unknown, auth: RequestAuth) =>
+          Effect.gen(function* () {
+            const sessionId = request.headers.get("mcp-session-id")
+            const authInfo = toAuthInfo(auth, "")
+            if (sessionId === null) {
+              if (request.method !== "POST") return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required; initialize a session with POST first.")
+              if ((yield* store.size) >= options.maxSessions) {
+                yield* Effect.logWarning(`mcp_session_refused reason=capacity max=${options.maxSessions}`)
+                return jsonRpcError(503, -32000, `This server already holds its maximum of ${options.maxSessions} MCP sessions; retry later (idle sessions expire).`)
+              }
+              const { server, transport } = yield* openSession(auth)
+              const response = yield* Effect.promise(() => transport.handleRequest(request, { parsedBody, authInfo }))
+              // Not an initialize request (the transport refused it): nothing to keep.
+              if (transport.sessionId === undefined) yield* Effect.promise(() => server.close().catch(() => undefined))
+              return response
+            }
+            const session = yield* store.get(sessionId)
+            if (Option.isNone(session)) {
+              return jsonRpcError(404, -32001, "Session not found: it expired or was closed. Initialize a new session.")
+            }
+            if (session.value.binding !== bindingOf(auth)) {
+              yield* Effect.logWarning(`mcp_session_refused session=${sessionId} reason=credential-mismatch`)
+              return jsonRpcError(403, -32001, "This MCP session belongs to another credential; use the credential that opened it or initialize a new session.")
+            }
+            return yield* Effect.promise(() => session.value.transport.handleRequest(request, { parsedBody, authInfo }))
+          })
+
+        return McpHttp.of({
+          handle: options.stateless ? stateless : stateful,
+          sessionCount: store.size
+        })
+      })
+    )
+}

@@ -1,0 +1,93 @@
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { fingerprint } from "../auth/fingerprint.js"
+import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
+import { InfrahubClient } from "./InfrahubClient.js"
+
+/** A branch as Infrahub's `Branch` query returns it; `status`/`graph_version` exist from Infrahub 1.5. */
+export const BranchInfo = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  origin_branch: Schema.optional(Schema.NullOr(Schema.String)),
+  branched_from: Schema.optional(Schema.NullOr(Schema.String)),
+  created_at: Schema.optional(Schema.NullOr(Schema.String)),
+  sync_with_git: Schema.optional(Schema.NullOr(Schema.Boolean)),
+  is_default: Schema.optional(Schema.NullOr(Schema.Boolean)),
+  has_schema_changes: Schema.optional(Schema.NullOr(Schema.Boolean)),
+  status: Schema.optional(Schema.NullOr(Schema.String)),
+  graph_version: Schema.optional(Schema.NullOr(Schema.Number))
+})
+export type BranchInfo = typeof BranchInfo.Type
+
+const BranchList = Schema.Struct({ Branch: Schema.Array(BranchInfo) })
+
+const BASE_FIELDS = "id name description origin_branch branched_from created_at sync_with_git is_default has_schema_changes"
+const STATUS_FIELDS = `${BASE_FIELDS} status graph_version`
+
+/** Branch statuses after which a branch takes no more writes. */
+export const isClosedStatus = (status: string | null | undefined): boolean => status === "MERGED" || status === "DELETING"
+
+export interface BranchesShape {
+  readonly all: Effect.Effect<ReadonlyArray<BranchInfo>, InfrahubError, InfrahubCredentials>
+  readonly get: (name: string) => Effect.Effect<Option.Option<BranchInfo>, InfrahubError, InfrahubCredentials>
+  /** The default branch's name, resolved from Infrahub (`is_default`), never assumed to be `main`. */
+  readonly defaultBranch: Effect.Effect<string, InfrahubError, InfrahubCredentials>
+}
+
+const DEFAULT_BRANCH_TTL_MS = 10 * 60 * 1000
+
+export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, BranchesShape>() {
+  static readonly make = Effect.gen(function* () {
+    const client = yield* InfrahubClient
+    // Infrahub < 1.5 has no `status` field; learn that once instead of failing every call.
+    let statusSupported = true
+    const defaults = new Map<string, { readonly name: string; readonly at: number }>()
+
+    const query = (filter: string, variables: Readonly<Record<string, unknown>> | undefined) => {
+      const run = (fields: string) =>
+        client.graphql({
+          query: variables === undefined ? `query GetAllBranch { Branch { ${fields} } }` : `query GetBranch($branch_name: String!) { Branch(${filter}) { ${fields} } }`,
+          variables
+        })
+      const decode = (data: unknown) =>
+        Schema.decodeUnknown(BranchList)(data).pipe(
+          Effect.map((list) => list.Branch),
+          Effect.mapError(() => new InfrahubProtocolError({ detail: "the Branch query answered an unexpected shape" }))
+        )
+      if (!statusSupported) return Effect.flatMap(run(BASE_FIELDS), decode)
+      return run(STATUS_FIELDS).pipe(
+        Effect.catchTag("InfrahubGraphQLError", (error) =>
+          error.mentions("status", "graph_version")
+            ? Effect.sync(() => {
+                statusSupported = false
+              }).pipe(Effect.zipRight(run(BASE_FIELDS)))
+            : Effect.fail(error)
+        ),
+        Effect.flatMap(decode)
+      )
+    }
+
+    const all = query("", undefined)
+    const get = (name: string) =>
+      Effect.map(query("name: $branch_name", { branch_name: name }), (list) =>
+        Option.fromNullable(list.find((branch) => branch.name === name))
+      )
+
+    const defaultBranch = Effect.gen(function* () {
+      const key = fingerprint(yield* InfrahubCredentials)
+      const now = yield* Clock.currentTimeMillis
+      const cached = defaults.get(key)
+      if (cached !== undefined && now - cached.at < DEFAULT_BRANCH_TTL_MS) return cached.name
+      const branches = yield* all
+      const name = branches.find((branch) => branch.is_default === true)?.name ?? "main"
+      if (defaults.size >= 1000) defaults.clear() // bounded: one entry per credential in passthrough modes
+      defaults.set(key, { name, at: now })
+      return name
+    })
+
+    return Branches.of({ all, get, defaultBranch })
+  })
+
+  static readonly layer: Layer.Layer<Branches, never, InfrahubClient> = Layer.effect(Branches, Branches.make)
+}

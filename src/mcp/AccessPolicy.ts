@@ -1,0 +1,68 @@
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Principal, type PrincipalShape } from "../auth/Principal.js"
+import type { ToolAccess } from "./ToolSpec.js"
+
+export class AccessDenied extends Schema.TaggedError<AccessDenied>()("AccessDenied", {
+  tool: Schema.String,
+  reason: Schema.Literal("read-only", "missing-scopes"),
+  missingScopes: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return this.reason === "read-only"
+      ? `${this.tool} is not available: this server runs in read-only mode (INFRAHUB_MCP_READ_ONLY), so no tool can change Infrahub.`
+      : `${this.tool} is not available to you: it needs the OAuth scope(s) ${this.missingScopes.join(", ")}, which your token does not have.`
+  }
+  get remediation(): string {
+    return this.reason === "read-only"
+      ? "Use the read tools (get_schema, get_nodes, search_nodes, query_graphql) and describe the change for a human to make."
+      : "Ask your identity-provider administrator for the missing scope(s) and sign in again, or use the read tools only."
+  }
+}
+
+export interface AccessPolicyOptions {
+  readonly readOnly: boolean
+  /** Scopes every write needs; `None` outside OIDC mode, where there are no scopes to check. */
+  readonly writeScopes: Option.Option<ReadonlyArray<string>>
+}
+
+export interface GatedTool {
+  readonly name: string
+  readonly access: ToolAccess
+}
+
+export interface AccessPolicyShape {
+  /** `None` = allowed. The same decision filters `tools/list` and guards `tools/call`. */
+  readonly decide: (tool: GatedTool, principal: PrincipalShape) => Option.Option<AccessDenied>
+}
+
+/**
+ * Who may run which tool: read-only mode and OIDC write scopes, in one place. Tools never check
+ * access themselves; the pipeline composes {@link requireAccess} around every handler.
+ */
+export class AccessPolicy extends Context.Tag("infrahub-mcp/AccessPolicy")<AccessPolicy, AccessPolicyShape>() {
+  static readonly make = (options: AccessPolicyOptions): AccessPolicyShape => ({
+    decide: (tool, principal) => {
+      if (tool.access === "read") return Option.none()
+      if (options.readOnly) return Option.some(new AccessDenied({ tool: tool.name, reason: "read-only", missingScopes: [] }))
+      return Option.flatMap(options.writeScopes, (required) => {
+        const missing = required.filter((scope) => !principal.scopes.includes(scope))
+        return missing.length === 0
+          ? Option.none()
+          : Option.some(new AccessDenied({ tool: tool.name, reason: "missing-scopes", missingScopes: missing }))
+      })
+    }
+  })
+
+  static readonly layer = (options: AccessPolicyOptions): Layer.Layer<AccessPolicy> =>
+    Layer.succeed(AccessPolicy, AccessPolicy.make(options))
+}
+
+/** Middleware: fails with {@link AccessDenied} before the wrapped effect runs when the caller may not use `tool`. */
+export const requireAccess =
+  (tool: GatedTool) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AccessDenied, R | AccessPolicy | Principal> =>
+    Effect.flatMap(
+      Effect.all([AccessPolicy, Principal]),
+      ([policy, principal]): Effect.Effect<A, E | AccessDenied, R> =>
+        Option.match(policy.decide(tool, principal), { onNone: () => self, onSome: Effect.fail })
+    )

@@ -1,0 +1,273 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js"
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  type LoggingLevel,
+  McpError,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema
+} from "@modelcontextprotocol/sdk/types.js"
+import { Cause, Clock, Context, Effect, Either, Exit, Layer, Metric, Option, Runtime } from "effect"
+import type { RequestAuth } from "../auth/AuthMode.js"
+import { ApiToken, InfrahubCredentials, Password } from "../auth/InfrahubCredentials.js"
+import { Principal } from "../auth/Principal.js"
+import { Branches } from "../infrahub/Branches.js"
+import { SessionBranches } from "../session/SessionBranches.js"
+import { AccessPolicy } from "./AccessPolicy.js"
+import { errorsTotal, latencyMs, requestsTotal } from "./metrics.js"
+import { errorText } from "./pipeline.js"
+import { findPrompt, prompts, resolveArguments } from "./prompts.js"
+import { type ClientLogLevel, RequestContext } from "./RequestContext.js"
+import { ResourceRegistry } from "./ResourceRegistry.js"
+import type { Remediable } from "./ToolError.js"
+import { ToolRegistry } from "./ToolRegistry.js"
+
+export interface ServerIdentity {
+  readonly name: string
+  readonly version: string
+  readonly readOnly: boolean
+}
+
+/** How one MCP connection (stdio process, or one HTTP session) finds its caller and workspace. */
+export interface ConnectionOptions {
+  /** The identity used when a request carries none: stdio's process identity; `None` = fail closed. */
+  readonly fallbackAuth: Option.Option<RequestAuth>
+  /** The workspace key for per-session state, from the MCP session id and the caller. */
+  readonly workspaceOf: (sessionId: string | undefined, auth: RequestAuth) => string
+}
+
+/** Carries the edge's {@link RequestAuth} through the SDK's `AuthInfo` (`handleRequest(req, { authInfo })`). */
+export const toAuthInfo = (auth: RequestAuth, token: string): AuthInfo => ({
+  token,
+  clientId: auth.principal.id,
+  scopes: [...auth.principal.scopes],
+  extra: { requestAuth: auth }
+})
+
+const requestAuthOf = (authInfo: AuthInfo | undefined): Option.Option<RequestAuth> => {
+  const candidate = authInfo?.extra?.["requestAuth"]
+  if (typeof candidate !== "object" || candidate === null || !("credential" in candidate) || !("principal" in candidate)) {
+    return Option.none()
+  }
+  // Only our own credential classes: anything else did not come from the edge.
+  return candidate.credential instanceof ApiToken || candidate.credential instanceof Password
+    ? Option.some(candidate as RequestAuth)
+    : Option.none()
+}
+
+const LEVELS: ReadonlyArray<LoggingLevel> = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+
+const remediableText = (error: unknown): string =>
+  typeof error === "object" && error !== null && "remediation" in error
+    ? errorText(error as Remediable)
+    : error instanceof Error
+      ? error.message
+      : String(error)
+
+type AppServices = ToolRegistry | ResourceRegistry | SessionBranches | Branches | AccessPolicy
+
+export interface McpBridgeShape {
+  /** A fresh SDK server for one connection; its handlers run on the runtime captured when the layer was built. */
+  readonly makeServer: (connection: ConnectionOptions) => Server
+}
+
+/**
+ * The one module that speaks the MCP SDK. Each handler resolves the request's auth, provides the
+ * request-scoped services (credentials, principal, request context) and runs the Effect program on
+ * the captured runtime with the client's abort signal, so a cancelled request interrupts its fiber.
+ */
+export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, McpBridgeShape>() {
+  static readonly layer = (identity: ServerIdentity): Layer.Layer<McpBridge, never, AppServices> =>
+    Layer.effect(
+      McpBridge,
+      Effect.gen(function* () {
+        const runtime = yield* Effect.runtime<AppServices>()
+        const tools = yield* ToolRegistry
+        const resources = yield* ResourceRegistry
+        const policy = yield* AccessPolicy
+        const sessions = yield* SessionBranches
+        const branches = yield* Branches
+
+        const makeServer = (connection: ConnectionOptions): Server => {
+          const server = new Server(
+            { name: identity.name, version: identity.version },
+            {
+              capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+              instructions:
+                "Infrahub is the infrastructure source of truth. Discover kinds with get_schema (or infrahub://schema) before querying; writes land on your own session branch and reach the default branch only through propose_changes and human review."
+            }
+          )
+          let minimumLevel: LoggingLevel = "info"
+
+          type Extra = Parameters<Parameters<typeof server.setRequestHandler>[1]>[1]
+
+          const run = <A>(
+            method: string,
+            extra: Extra,
+            progressToken: string | number | undefined,
+            program: Effect.Effect<A, unknown, InfrahubCredentials | Principal | RequestContext | AppServices>
+          ): Promise<A> => {
+            const auth = Option.orElse(requestAuthOf(extra.authInfo), () => connection.fallbackAuth)
+            if (Option.isNone(auth)) {
+              // Fail closed: no identity, no Infrahub call.
+              return Promise.reject(new McpError(-32001, "Authentication required: this request carries no credential."))
+            }
+            const context = RequestContext.of({
+              requestId: String(extra.requestId),
+              workspace: connection.workspaceOf(extra.sessionId, auth.value),
+              reportProgress: (progress, total, message) =>
+                progressToken === undefined
+                  ? Effect.void
+                  : Effect.promise(() =>
+                      extra.sendNotification({
+                        method: "notifications/progress",
+                        params: {
+                          progressToken,
+                          progress,
+                          ...(total === undefined ? {} : { total }),
+                          ...(message === undefined ? {} : { message })
+                        }
+                      })
+                    ).pipe(Effect.ignore),
+              notify: (level: ClientLogLevel, data: string) =>
+                LEVELS.indexOf(level) < LEVELS.indexOf(minimumLevel)
+                  ? Effect.void
+                  : Effect.promise(() =>
+                      extra.sendNotification({ method: "notifications/message", params: { level, logger: identity.name, data } })
+                    ).pipe(Effect.ignore)
+            })
+            const measured = Effect.gen(function* () {
+              const started = yield* Clock.currentTimeMillis
+              const exit = yield* Effect.exit(program)
+              yield* Metric.increment(Metric.tagged(requestsTotal, "method", method))
+              yield* Metric.update(Metric.tagged(latencyMs, "method", method), (yield* Clock.currentTimeMillis) - started)
+              if (Exit.isFailure(exit)) yield* Metric.increment(Metric.tagged(errorsTotal, "method", method))
+              return yield* exit
+            })
+            const provided = measured.pipe(
+              Effect.provideService(InfrahubCredentials, auth.value.credential),
+              Effect.provideService(Principal, auth.value.principal),
+              Effect.provideService(RequestContext, context),
+              Effect.annotateLogs({ request_id: context.requestId, method }),
+              Effect.withSpan(`mcp.${method}`)
+            )
+            return Runtime.runPromiseExit(runtime)(provided, { signal: extra.signal }).then((exit) => {
+              if (Exit.isSuccess(exit)) return exit.value
+              const failure = Cause.failureOption(exit.cause)
+              if (Option.isSome(failure)) {
+                const error = failure.value
+                throw error instanceof McpError ? error : new McpError(ErrorCode.InvalidParams, remediableText(error))
+              }
+              if (Cause.isInterruptedOnly(exit.cause)) throw new McpError(ErrorCode.RequestTimeout, "Request cancelled.")
+              Runtime.runFork(runtime)(Effect.logError(`${method} failed unexpectedly`, exit.cause))
+              throw new McpError(ErrorCode.InternalError, `Internal error in ${method} (request ${String(extra.requestId)}); it was logged.`)
+            })
+          }
+
+          server.setRequestHandler(ListToolsRequestSchema, (_request, extra) =>
+            run("tools/list", extra, undefined, Effect.map(Principal, (principal) => ({ tools: [...tools.list(principal)] })))
+          )
+
+          server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+            run(
+              "tools/call",
+              extra,
+              request.params._meta?.progressToken,
+              Effect.map(tools.call(request.params.name, request.params.arguments ?? {}), (result) => ({
+                ...result,
+                content: [...result.content]
+              }))
+            )
+          )
+
+          server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) =>
+            run("resources/list", extra, undefined, Effect.succeed({ resources: [...resources.resources] }))
+          )
+
+          server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) =>
+            run("resources/templates/list", extra, undefined, Effect.succeed({ resourceTemplates: [...resources.templates] }))
+          )
+
+          server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+            run("resources/read", extra, undefined, Effect.map(resources.read(request.params.uri), (contents) => ({ contents: [contents] })))
+          )
+
+          server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
+            const ref = request.params.ref
+            const wantsKind =
+              ref.type === "ref/resource" && ref.uri === "infrahub://schema/{kind}" && request.params.argument.name === "kind"
+            return run(
+              "completion/complete",
+              extra,
+              undefined,
+              wantsKind
+                ? Effect.map(resources.completeKind(request.params.argument.value), (values) => ({
+                    completion: { values: [...values], total: values.length, hasMore: false }
+                  }))
+                : Effect.succeed({ completion: { values: [], total: 0, hasMore: false } })
+            )
+          })
+
+          server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) =>
+            run(
+              "prompts/list",
+              extra,
+              undefined,
+              Effect.succeed({
+                prompts: prompts.map((prompt) => ({
+                  name: prompt.name,
+                  title: prompt.title,
+                  description: prompt.description,
+                  arguments: prompt.arguments.map((argument) => ({ ...argument }))
+                }))
+              })
+            )
+          )
+
+          server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
+            run(
+              "prompts/get",
+              extra,
+              undefined,
+              Effect.gen(function* () {
+                const spec = findPrompt(request.params.name)
+                if (Either.isLeft(spec)) return yield* Effect.fail(new McpError(ErrorCode.InvalidParams, spec.left))
+                const args = resolveArguments(spec.right, request.params.arguments)
+                if (Either.isLeft(args)) return yield* Effect.fail(new McpError(ErrorCode.InvalidParams, args.left))
+                const principal = yield* Principal
+                const defaultBranch = yield* branches.defaultBranch.pipe(Effect.orElseSucceed(() => "the default branch"))
+                const session = yield* sessions.current
+                const writeAllowed = Option.isNone(policy.decide({ name: "node_upsert", access: "write" }, principal))
+                const text = spec.right.render(args.right, {
+                  readOnly: identity.readOnly,
+                  writeAllowed,
+                  defaultBranch,
+                  sessionBranch: Option.getOrUndefined(session)
+                })
+                return {
+                  description: spec.right.description,
+                  messages: [{ role: "user" as const, content: { type: "text" as const, text } }]
+                }
+              })
+            )
+          )
+
+          server.setRequestHandler(SetLevelRequestSchema, (request) => {
+            minimumLevel = request.params.level
+            return {}
+          })
+
+          return server
+        }
+
+        return McpBridge.of({ makeServer })
+      })
+    )
+}

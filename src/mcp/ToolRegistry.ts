@@ -1,0 +1,84 @@
+import { Context, Effect, Layer } from "effect"
+import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { Principal, PrincipalShape } from "../auth/Principal.js"
+import { AccessPolicy } from "./AccessPolicy.js"
+import { toJsonSchema } from "./jsonSchema.js"
+import { runTool, type PipelineOptions, type ToolCallResult } from "./pipeline.js"
+import type { RequestContext } from "./RequestContext.js"
+import { ToolError } from "./ToolError.js"
+import type { AnyToolSpec } from "./ToolSpec.js"
+
+/** The services a tool call needs from its request; everything else is captured when the registry is built. */
+export type RequestServices = InfrahubCredentials | Principal | RequestContext
+
+/** A tool as `tools/list` shows it. */
+export interface ToolDescriptor {
+  readonly name: string
+  readonly title: string
+  readonly description: string
+  readonly inputSchema: Record<string, unknown>
+  readonly outputSchema: Record<string, unknown>
+  readonly annotations: {
+    readonly title: string
+    readonly readOnlyHint: boolean
+    readonly destructiveHint: boolean
+    readonly idempotentHint: boolean
+    readonly openWorldHint: boolean
+  }
+}
+
+export interface ToolRegistryShape {
+  /** The tools this principal may use: the access policy hides what it would refuse. */
+  readonly list: (principal: PrincipalShape) => ReadonlyArray<ToolDescriptor>
+  readonly call: (name: string, args: unknown) => Effect.Effect<ToolCallResult, never, RequestServices>
+}
+
+const describe = (tool: AnyToolSpec): ToolDescriptor => ({
+  name: tool.name,
+  title: tool.title,
+  description: tool.description,
+  inputSchema: toJsonSchema(tool.parameters),
+  outputSchema: toJsonSchema(tool.result),
+  annotations: { title: tool.title, ...tool.annotations }
+})
+
+export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolRegistry, ToolRegistryShape>() {
+  /**
+   * Builds the registry from tool specs. The app services the tools need are captured once here, so
+   * a call only needs its request's services (credentials, principal, request context).
+   */
+  static readonly make = <R>(tools: ReadonlyArray<AnyToolSpec<R>>, options: PipelineOptions) =>
+    Effect.gen(function* () {
+      const context = yield* Effect.context<Exclude<R, RequestServices> | AccessPolicy>()
+      const policy = yield* AccessPolicy
+      const byName = new Map(tools.map((tool) => [tool.name, tool]))
+      const descriptors = new Map(tools.map((tool) => [tool.name, describe(tool)]))
+
+      const list = (principal: PrincipalShape) =>
+        tools.filter((tool) => policy.decide(tool, principal)._tag === "None").flatMap((tool) => {
+          const descriptor = descriptors.get(tool.name)
+          return descriptor === undefined ? [] : [descriptor]
+        })
+
+      const call = (name: string, args: unknown): Effect.Effect<ToolCallResult, never, RequestServices> => {
+        const tool = byName.get(name)
+        if (tool === undefined) {
+          const error = new ToolError({
+            message: `Unknown tool '${name}'.`,
+            remediation: `Call one of: ${[...byName.keys()].join(", ")} (tools/list shows the ones available to you).`
+          })
+          return Effect.succeed({ content: [{ type: "text", text: `${error.message}\n\nRemediation: ${error.remediation}` }], isError: true })
+        }
+        return runTool(tool, args, options).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>
+      }
+
+      return ToolRegistry.of({ list, call })
+    })
+
+  static readonly layer = <R>(
+    tools: ReadonlyArray<AnyToolSpec<R>>,
+    options: PipelineOptions
+  ): Layer.Layer<ToolRegistry, never, Exclude<R, RequestServices> | AccessPolicy> =>
+    Layer.effect(ToolRegistry, ToolRegistry.make(tools, options))
+}
+

@@ -1,0 +1,43 @@
+import { Effect, Schema } from "effect"
+import { SchemaCatalog } from "../../infrahub/SchemaCatalog.js"
+import { compactJson, toon } from "../render.js"
+import { KindCatalog, KindDetail, kindCatalog, kindDetail } from "../schemaViews.js"
+import { makeTool, READ_ANNOTATIONS } from "../ToolSpec.js"
+
+const GetSchemaParams = Schema.Struct({
+  kind: Schema.optional(
+    Schema.String.pipe(Schema.minLength(1)).annotations({
+      description: "A kind (e.g. DcimDevice) for its attributes, relationships and filters. Omit for the catalog of all kinds."
+    })
+  ),
+  branch: Schema.optional(
+    Schema.String.pipe(Schema.minLength(1)).annotations({ description: "Branch whose schema to read. Defaults to Infrahub's default branch." })
+  )
+})
+
+const GetSchemaResult = Schema.Struct({
+  branch: Schema.NullOr(Schema.String).annotations({ description: "Branch read; null = Infrahub's default branch." }),
+  kinds: Schema.optional(KindCatalog),
+  detail: Schema.optional(KindDetail)
+})
+
+export const getSchema = makeTool({
+  name: "get_schema",
+  title: "Get schema",
+  description:
+    "Without `kind`: the catalog of kinds in Infrahub (kind → label). With `kind`: its attributes (with kinds and allowed values), relationships (peer, cardinality) and the filter names get_nodes accepts. Start here before querying.",
+  parameters: GetSchemaParams,
+  result: GetSchemaResult,
+  access: "read",
+  annotations: READ_ANNOTATIONS,
+  render: (result) => (result.detail !== undefined ? toon(result.detail) : compactJson(result.kinds ?? {})),
+  handler: (args) =>
+    Effect.gen(function* () {
+      const catalog = yield* SchemaCatalog
+      const schema = yield* catalog.forBranch(args.branch, { revalidate: true })
+      const branch = args.branch ?? null
+      if (args.kind === undefined) return { branch, kinds: kindCatalog(schema) }
+      const kind = yield* catalog.kind(args.kind, args.branch)
+      return { branch, detail: kindDetail(schema, kind) }
+    })
+})

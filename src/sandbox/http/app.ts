@@ -1,0 +1,261 @@
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Effect, Either, Option, Schema } from "effect"
+import type { SandboxEngine } from "../graphql/engine.js"
+import { kindSchema, schemaDump, schemaSummary } from "../schema/registry.js"
+import type { Accounts, Caller, CredentialTrace } from "./accounts.js"
+import { type DebugState, FaultSpec } from "./debug.js"
+
+export interface SandboxAppOptions {
+  readonly engine: SandboxEngine
+  readonly accounts: Accounts
+  /** The request log and fault injection; always recorded, so in-process tests can read them. */
+  readonly debug: DebugState
+  /** Serve `/__sandbox/*` (only with `--debug-endpoints`: never reachable by default). */
+  readonly exposeDebugEndpoints: boolean
+  readonly allowAnonymous: boolean
+  readonly version: string
+  readonly deploymentId: string
+}
+
+interface Handled {
+  readonly response: HttpServerResponse.HttpServerResponse
+  readonly branch: string | null
+  readonly operations: ReadonlyArray<string>
+  readonly credential: CredentialTrace
+}
+
+/** Infrahub's REST error body: `extensions.code` is the HTTP status (infrahub-api.md §1.6). */
+const restError = (status: number, message: string) =>
+  HttpServerResponse.unsafeJson({ data: null, errors: [{ message, extensions: { code: status } }] }, { status })
+
+const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+
+const plain = (response: HttpServerResponse.HttpServerResponse, credential: CredentialTrace = null, branch: string | null = null): Handled => ({
+  response,
+  branch,
+  operations: [],
+  credential
+})
+
+const bearerOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+  const header = request.headers["authorization"]
+  const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header.trim())
+  if (match?.[1] !== undefined) return match[1].trim()
+  return request.cookies["access_token"]
+}
+
+/** Serves Infrahub's API from the in-memory engine: the routes a real Infrahub answers, as it answers them. */
+export const makeSandboxApp = (options: SandboxAppOptions) => {
+  const { engine, accounts, debug } = options
+
+  /** The caller, or the 401 Infrahub answers for a credential it does not accept. */
+  const callerOf = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.map(
+      accounts.authenticate({ apiKey: request.headers["x-infrahub-key"], bearer: bearerOf(request) }),
+      Either.mapLeft((failure) => plain(restError(401, failure.message), failure.trace))
+    )
+
+  /** REST reads: anonymous only when allowed (Infrahub's `get_current_user`). */
+  const restCaller = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.map(callerOf(request), (caller): Either.Either<Caller, Handled> => {
+      if (Either.isLeft(caller)) return caller
+      if (caller.right.account === null && !options.allowAnonymous) {
+        return Either.left(plain(restError(401, "Authentication is required")))
+      }
+      return caller
+    })
+
+  const branchParam = (url: URL): Either.Either<string | undefined, HttpServerResponse.HttpServerResponse> => {
+    const branch = url.searchParams.get("branch")
+    if (branch === null || branch === "") return Either.right(undefined)
+    return engine.branchExists(branch) ? Either.right(branch) : Either.left(restError(400, `Branch: ${branch} not found.`))
+  }
+
+  const graphql = (request: HttpServerRequest.HttpServerRequest, branch: string | undefined) =>
+    Effect.gen(function* () {
+      const caller = yield* callerOf(request)
+      if (Either.isLeft(caller)) return { ...caller.left, branch: branch ?? null }
+      const contentType = request.headers["content-type"] ?? ""
+      const text = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+      const body = contentType.includes("application/json") ? Either.getOrUndefined(Either.try(() => JSON.parse(text) as unknown)) : undefined
+      if (!contentType.includes("application/json")) {
+        return { ...plain(json({ errors: ["Content-type must be application/json or multipart/form-data"] }, 400), caller.right.trace), branch: branch ?? null }
+      }
+      if (body === undefined) {
+        return { ...plain(json({ errors: ["Request body is not a valid JSON"] }, 400), caller.right.trace), branch: branch ?? null }
+      }
+      const answer = engine.execute({
+        body,
+        branch,
+        actor: caller.right.account === null ? null : { accountId: caller.right.account.id, name: caller.right.account.name },
+        allowAnonymous: options.allowAnonymous
+      })
+      return {
+        response: json(answer.body, answer.status),
+        branch: branch ?? null,
+        operations: answer.operations,
+        credential: caller.right.trace
+      } satisfies Handled
+    })
+
+  const withRestCaller = (
+    request: HttpServerRequest.HttpServerRequest,
+    serve: (caller: Caller, url: URL) => HttpServerResponse.HttpServerResponse
+  ) =>
+    Effect.map(restCaller(request), (caller) =>
+      Either.match(caller, {
+        onLeft: (refused) => refused,
+        onRight: (who) => {
+          const url = new URL(request.url, "http://sandbox")
+          return plain(serve(who, url), who.trace, url.searchParams.get("branch"))
+        }
+      })
+    )
+
+  const schemaRoute = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    withRestCaller(request, (_caller, url) =>
+      Either.match(branchParam(url), {
+        onLeft: (response) => response,
+        onRight: () => {
+          if (path === "/api/schema") return json(schemaDump(engine.registry, url.searchParams.getAll("namespaces")))
+          if (path === "/api/schema/summary") return json(schemaSummary(engine.registry))
+          const kind = decodeURIComponent(path.slice("/api/schema/".length))
+          return Either.match(kindSchema(engine.registry, kind), {
+            onLeft: (error) => restError(422, error.message),
+            onRight: (schema) => json(schema)
+          })
+        }
+      })
+    )
+
+  const login = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.gen(function* () {
+      const body = yield* request.json.pipe(Effect.orElseSucceed(() => undefined))
+      const credentials = Schema.decodeUnknownOption(Schema.Struct({ username: Schema.String, password: Schema.String }))(body)
+      if (Option.isNone(credentials)) return plain(restError(422, "username and password are required"))
+      const result = yield* accounts.login(credentials.value.username, credentials.value.password)
+      return Either.match(result, {
+        onLeft: (failure) => plain(restError(failure.status, failure.message)),
+        onRight: (tokens) =>
+          plain(json({ access_token: tokens.access_token, refresh_token: tokens.refresh_token }), { type: "user", name: tokens.account.name })
+      })
+    })
+
+  const refresh = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.gen(function* () {
+      const token = bearerOf(request) ?? request.cookies["refresh_token"]
+      if (token === undefined) return plain(restError(401, "A JWT refresh token is required to perform this operation."))
+      const result = yield* accounts.refresh(token)
+      return Either.match(result, {
+        onLeft: (failure) => plain(restError(failure.status, failure.message)),
+        onRight: (renewed) => plain(json({ access_token: renewed.access_token }), { type: "user", name: renewed.account.name })
+      })
+    })
+
+  const logout = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.gen(function* () {
+      const token = bearerOf(request)
+      if (token === undefined) return plain(restError(401, "A JWT access token is required to perform this operation."))
+      const result = yield* accounts.logout(token)
+      return Either.match(result, {
+        onLeft: (failure) => plain(restError(failure.status, failure.message)),
+        onRight: ({ account }) => plain(json(null), { type: "user", name: account.name })
+      })
+    })
+
+  const debugRoute = (request: HttpServerRequest.HttpServerRequest, path: string, state: DebugState) =>
+    Effect.gen(function* () {
+      if (path === "/__sandbox/requests") {
+        if (request.method === "GET") return json(state.requests())
+        if (request.method === "DELETE") {
+          state.clearRequests()
+          return json({ cleared: true })
+        }
+      }
+      if (path === "/__sandbox/faults") {
+        if (request.method === "DELETE") {
+          state.clearFaults()
+          return json({ cleared: true })
+        }
+        if (request.method === "POST") {
+          const body = yield* request.json.pipe(Effect.orElseSucceed(() => undefined))
+          const spec = Schema.decodeUnknownEither(FaultSpec)(body)
+          if (Either.isLeft(spec)) {
+            return json({ error: `Invalid fault: expected {path, latencyMs?, status?, drop?, times?}: ${spec.left.message}` }, 400)
+          }
+          return Either.match(state.addFault(spec.right), {
+            onLeft: (problem) => json({ error: `Invalid fault: ${problem}` }, 400),
+            onRight: () => json({ added: true })
+          })
+        }
+      }
+      return json({ error: `No debug route ${request.method} ${path}` }, 404)
+    })
+
+  const route = (request: HttpServerRequest.HttpServerRequest, path: string): Effect.Effect<Handled> => {
+    const method = request.method
+    if (path === "/graphql" || path.startsWith("/graphql/")) {
+      if (method === "OPTIONS") {
+        return Effect.succeed(plain(HttpServerResponse.empty({ status: 200, headers: { allow: "GET, POST, OPTIONS" } })))
+      }
+      if (method !== "POST") return Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
+      const rest = path.slice("/graphql".length).replace(/^\/+/, "")
+      const branch = rest === "" ? undefined : rest.split("/").map(decodeURIComponent).join("/")
+      if (branch !== undefined && !engine.branchExists(branch)) {
+        return Effect.succeed(plain(json({ errors: [`Branch: ${branch} not found.`] }, 404), null, branch))
+      }
+      return graphql(request, branch)
+    }
+    if (path === "/api/schema" || path.startsWith("/api/schema/")) {
+      return method === "GET" ? schemaRoute(request, path) : Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
+    }
+    if (path === "/schema.graphql" && method === "GET") {
+      return withRestCaller(request, (_caller, url) =>
+        Either.match(branchParam(url), {
+          onLeft: (response) => response,
+          onRight: (branch) => HttpServerResponse.text(engine.sdl(branch) ?? "", { contentType: "text/plain; charset=utf-8" })
+        })
+      )
+    }
+    if (path === "/api/info" && method === "GET") {
+      return withRestCaller(request, () => json({ deployment_id: options.deploymentId, version: options.version }))
+    }
+    if (path === "/api/auth/login" && method === "POST") return login(request)
+    if (path === "/api/auth/refresh" && method === "POST") return refresh(request)
+    if (path === "/api/auth/logout" && method === "POST") return logout(request)
+    if (path.startsWith("/api/")) return Effect.succeed(plain(restError(404, `The requested endpoint ${path} does not exist`)))
+    if (path.startsWith("/__sandbox/") && options.exposeDebugEndpoints) {
+      return Effect.map(debugRoute(request, path, debug), (response) => plain(response))
+    }
+    return Effect.succeed(plain(json({ detail: "Not Found" }, 404)))
+  }
+
+  return Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = new URL(request.url, "http://sandbox").pathname
+    const isDebug = path.startsWith("/__sandbox/") && options.exposeDebugEndpoints
+    const fault = isDebug ? undefined : debug.takeFault(path)
+    if (fault !== undefined && fault.latencyMs > 0) yield* Effect.sleep(fault.latencyMs)
+    if (fault?.drop === true) {
+      // A dropped connection: the client sees a socket hang-up, as with a crashed proxy.
+      NodeHttpServerRequest.toServerResponse(request).destroy()
+      return HttpServerResponse.empty({ status: 499 })
+    }
+    const handled: Handled =
+      fault?.status !== undefined
+        ? plain(restError(fault.status, `Injected fault: HTTP ${fault.status}`))
+        : yield* route(request, path)
+    if (!isDebug) {
+      debug.record({
+        method: request.method,
+        path,
+        branch: handled.branch,
+        operations: handled.operations,
+        status: handled.response.status,
+        credential: handled.credential
+      })
+    }
+    return handled.response
+  })
+}

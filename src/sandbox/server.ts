@@ -1,0 +1,153 @@
+import { randomBytes, randomUUID } from "node:crypto"
+import { createServer } from "node:http"
+import { fileURLToPath } from "node:url"
+import { FileSystem, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Data, Effect, Layer, Redacted, type Scope } from "effect"
+import { parseAllDocuments } from "yaml"
+import { formatAddress } from "../http/address.js"
+import { makeEngine, type SandboxEngine } from "./graphql/engine.js"
+import { type Account, makeAccounts } from "./http/accounts.js"
+import { makeSandboxApp } from "./http/app.js"
+import { type DebugState, makeDebugState } from "./http/debug.js"
+import { loadSchemaFiles } from "./schema/load.js"
+
+/** The Infrahub version the sandbox answers as: it follows the ≥ 1.5 API (branch status, display_label). */
+export const SANDBOX_INFRAHUB_VERSION = "1.5.0"
+
+// Resolved from the package root, which is two levels up from both src/sandbox and dist/sandbox,
+// so the built server reads the same data files without a copy step.
+const dataDir = (...parts: ReadonlyArray<string>) =>
+  fileURLToPath(new URL(`../../src/sandbox/data/${parts.join("/")}`, import.meta.url))
+
+/** The demo data set: schema-library's base schemas, a small extension, and objects using them. */
+export const DEMO_SCHEMAS = [dataDir("schemas", "base"), dataDir("schemas", "demo")]
+export const DEMO_OBJECTS = [dataDir("objects", "demo.yml")]
+
+export interface SandboxUserOption {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+}
+
+export interface SandboxOptions {
+  readonly host: string
+  /** 0 picks a free port. */
+  readonly port: number
+  /** API tokens accepted as `X-INFRAHUB-KEY`; one random token when empty. */
+  readonly tokens: ReadonlyArray<Redacted.Redacted<string>>
+  readonly users: ReadonlyArray<SandboxUserOption>
+  readonly schemas: ReadonlyArray<string>
+  readonly data: ReadonlyArray<string>
+  readonly seed: "demo" | "none"
+  readonly allowAnonymous: boolean
+  readonly debugEndpoints: boolean
+  readonly errorFormat: "legacy" | "catalogue"
+  /** Lifetime of login access tokens (Infrahub's default 3600 s); tests shorten it to exercise refresh. */
+  readonly accessTokenLifetimeS?: number
+}
+
+export const defaultSandboxOptions: SandboxOptions = {
+  host: "127.0.0.1",
+  port: 0,
+  tokens: [],
+  users: [],
+  schemas: [],
+  data: [],
+  seed: "demo",
+  allowAnonymous: false,
+  debugEndpoints: false,
+  errorFormat: "legacy"
+}
+
+/** The sandbox could not start: a schema or object file is broken, or the port is taken. */
+export class SandboxStartError extends Data.TaggedError("SandboxStartError")<{ readonly detail: string }> {
+  override get message(): string {
+    return `The sandbox did not start: ${this.detail}`
+  }
+}
+
+export interface RunningSandbox {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string
+  /** The accepted API tokens, first one the admin's (shown once at start). */
+  readonly tokens: ReadonlyArray<Redacted.Redacted<string>>
+  readonly engine: SandboxEngine
+  /** Request log and faults; always present in-process, served over HTTP only with `debugEndpoints`. */
+  readonly debug: DebugState
+}
+
+const objectDocuments = (paths: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const documents: Array<{ file: string; document: unknown }> = []
+    for (const path of paths) {
+      const info = yield* fs.stat(path).pipe(Effect.mapError(() => new SandboxStartError({ detail: `${path}: the object file or directory does not exist.` })))
+      const files =
+        info.type === "Directory"
+          ? (yield* fs.readDirectory(path).pipe(Effect.orDie))
+              .filter((name) => /\.(ya?ml|json)$/i.test(name))
+              .sort()
+              .map((name) => `${path}/${name}`)
+          : [path]
+      for (const file of files) {
+        const text = yield* fs.readFileString(file).pipe(Effect.mapError((error) => new SandboxStartError({ detail: `${file}: ${error.message}` })))
+        for (const parsed of parseAllDocuments(text)) {
+          if (parsed.errors.length > 0) {
+            return yield* new SandboxStartError({ detail: `${file}: not valid YAML: ${parsed.errors[0]?.message ?? "parse error"}. Fix the file and start again.` })
+          }
+          const document: unknown = parsed.toJS()
+          if (document !== null && document !== undefined) documents.push({ file, document })
+        }
+      }
+    }
+    return documents
+  })
+
+/**
+ * Builds the sandbox (schema, data, accounts) and serves it until the scope closes. All-or-nothing:
+ * a broken schema or object file stops it before it listens.
+ */
+export const startSandbox = (
+  options: SandboxOptions
+): Effect.Effect<RunningSandbox, SandboxStartError, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const schemaPaths = [...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas]
+    const registry = yield* loadSchemaFiles(schemaPaths).pipe(Effect.mapError((error) => new SandboxStartError({ detail: error.message })))
+    const engine = makeEngine(registry, { errorFormat: options.errorFormat, version: SANDBOX_INFRAHUB_VERSION })
+
+    const tokens = options.tokens.length > 0 ? options.tokens : [Redacted.make(randomBytes(18).toString("base64url"))]
+    const account = (name: string, role: string): Account => ({ id: engine.ensureAccount(name, role), name, role })
+    const accounts = makeAccounts({
+      tokens: tokens.map((token, index) => ({ token, account: account(index === 0 ? "admin" : `token-${index + 1}`, "admin") })),
+      users: options.users.map((user) => ({ password: user.password, account: account(user.username, "admin") })),
+      ...(options.accessTokenLifetimeS === undefined ? {} : { accessLifetimeS: options.accessTokenLifetimeS })
+    })
+
+    const objectPaths = [...(options.seed === "demo" ? DEMO_OBJECTS : []), ...options.data]
+    const documents = yield* objectDocuments(objectPaths)
+    yield* Effect.try({
+      try: () => engine.loadObjects(documents),
+      catch: (error) => new SandboxStartError({ detail: error instanceof Error ? error.message : String(error) })
+    })
+
+    const debug = makeDebugState()
+    const app = makeSandboxApp({
+      engine,
+      accounts,
+      debug,
+      // Recorded always (in-process callers read `debug`); served over HTTP only when asked.
+      exposeDebugEndpoints: options.debugEndpoints,
+      allowAnonymous: options.allowAnonymous,
+      version: SANDBOX_INFRAHUB_VERSION,
+      deploymentId: randomUUID()
+    })
+    const context = yield* Layer.build(
+      NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }).pipe(
+        Layer.mapError((error) => new SandboxStartError({ detail: `cannot listen on ${options.host}:${options.port}: ${String(error.cause)}` }))
+      )
+    )
+    const server = yield* Effect.provide(HttpServer.HttpServer, context)
+    yield* Effect.provide(HttpServer.serveEffect(app), context)
+    return { url: formatAddress(server.address), tokens, engine, debug } satisfies RunningSandbox
+  })
+

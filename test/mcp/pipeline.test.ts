@@ -1,0 +1,158 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Schema } from "effect"
+import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
+import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
+import { AccessPolicy, type AccessPolicyOptions } from "../../src/mcp/AccessPolicy.js"
+import { RequestContext } from "../../src/mcp/RequestContext.js"
+import { ToolError } from "../../src/mcp/ToolError.js"
+import { ToolRegistry } from "../../src/mcp/ToolRegistry.js"
+import { makeTool, READ_ANNOTATIONS } from "../../src/mcp/ToolSpec.js"
+
+const echo = makeTool({
+  name: "echo",
+  title: "Echo",
+  description: "Echoes",
+  parameters: Schema.Struct({
+    text: Schema.String,
+    times: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 3)), { default: () => 1 })
+  }),
+  result: Schema.Struct({ echoed: Schema.String }),
+  access: "read",
+  annotations: READ_ANNOTATIONS,
+  render: (result) => `echo: ${result.echoed}`,
+  handler: (args) => Effect.succeed({ echoed: args.text.repeat(args.times) })
+})
+
+const write = makeTool({
+  name: "write_thing",
+  title: "Write",
+  description: "Writes",
+  parameters: Schema.Struct({}),
+  result: Schema.Struct({ ok: Schema.Boolean }),
+  access: "write",
+  annotations: { ...READ_ANNOTATIONS, readOnlyHint: false },
+  render: () => "written",
+  handler: () => Effect.succeed({ ok: true })
+})
+
+const failing = makeTool({
+  name: "failing",
+  title: "Failing",
+  description: "Fails",
+  parameters: Schema.Struct({ kind: Schema.Literal("typed", "defect", "large") }),
+  result: Schema.Struct({ blob: Schema.String }),
+  access: "read",
+  annotations: READ_ANNOTATIONS,
+  render: (result) => result.blob,
+  handler: (args) =>
+    args.kind === "typed"
+      ? Effect.fail(new ToolError({ message: "It went wrong.", remediation: "Do the other thing." }))
+      : args.kind === "defect"
+        ? Effect.die(new Error("secret internal detail"))
+        : Effect.succeed({ blob: "x".repeat(5_000) })
+})
+
+const principal = (scopes: ReadonlyArray<string> = []): PrincipalShape => ({ id: "p", user: "alice", scopes, mode: "oidc" })
+
+const registry = (policy: AccessPolicyOptions) =>
+  ToolRegistry.layer([echo, write, failing], { maxResponseBytes: 4_096 }).pipe(Layer.provide(AccessPolicy.layer(policy)))
+
+const call = (name: string, args: unknown, who: PrincipalShape = principal()) =>
+  Effect.flatMap(ToolRegistry, (tools) => tools.call(name, args)).pipe(
+    Effect.provideService(Principal, who),
+    Effect.provideService(InfrahubCredentials, apiToken("t")),
+    Effect.provideService(RequestContext, RequestContext.detached("test"))
+  )
+
+const open = { readOnly: false, writeScopes: Option.none() }
+
+describe("tool pipeline", () => {
+  it.effect("decodes arguments with defaults, encodes structuredContent and renders text", () =>
+    Effect.gen(function* () {
+      const result = yield* call("echo", { text: "ab", times: 2 })
+      expect(result).toEqual({ content: [{ type: "text", text: "echo: abab" }], structuredContent: { echoed: "abab" } })
+      const defaulted = yield* call("echo", { text: "ab" })
+      expect(defaulted.structuredContent).toEqual({ echoed: "ab" })
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("refuses bad arguments with the field, and unknown arguments instead of ignoring them", () =>
+    Effect.gen(function* () {
+      const wrongType = yield* call("echo", { text: 3 })
+      expect(wrongType.isError).toBe(true)
+      expect(wrongType.content[0]?.text).toMatch(/^Invalid arguments for echo: text: /)
+      expect(wrongType.content[0]?.text).toContain("\n\nRemediation: ")
+      const unknown = yield* call("echo", { text: "a", txet: "b" })
+      expect(unknown.isError).toBe(true)
+      expect(unknown.content[0]?.text).toContain("txet")
+      const outOfRange = yield* call("echo", { text: "a", times: 9 })
+      expect(outOfRange.content[0]?.text).toContain("times")
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("typed failures become isError results with a Remediation line", () =>
+    Effect.gen(function* () {
+      const result = yield* call("failing", { kind: "typed" })
+      expect(result).toEqual({ content: [{ type: "text", text: "It went wrong.\n\nRemediation: Do the other thing." }], isError: true })
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("defects become an opaque internal error that leaks nothing", () =>
+    Effect.gen(function* () {
+      const result = yield* call("failing", { kind: "defect" })
+      expect(result.isError).toBe(true)
+      expect(result.content[0]?.text).toContain("Internal error in failing")
+      expect(result.content[0]?.text).not.toContain("secret internal detail")
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("results over the size limit are refused with narrowing advice, not truncated", () =>
+    Effect.gen(function* () {
+      const result = yield* call("failing", { kind: "large" })
+      expect(result.isError).toBe(true)
+      expect(result.content[0]?.text).toMatch(/over the 4096-byte limit/)
+      expect(result.content[0]?.text).toContain("Remediation: Narrow the request")
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("read-only mode hides write tools from the list and refuses them by name", () =>
+    Effect.gen(function* () {
+      const tools = yield* ToolRegistry
+      expect(tools.list(principal()).map((t) => t.name)).toEqual(["echo", "failing"])
+      const refused = yield* call("write_thing", {})
+      expect(refused.isError).toBe(true)
+      expect(refused.content[0]?.text).toContain("read-only mode")
+    }).pipe(Effect.provide(registry({ readOnly: true, writeScopes: Option.none() })))
+  )
+
+  it.effect("write scopes: hidden and refused without every scope, allowed with them", () =>
+    Effect.gen(function* () {
+      const tools = yield* ToolRegistry
+      expect(tools.list(principal(["write"])).map((t) => t.name)).toEqual(["echo", "failing"])
+      expect(tools.list(principal(["write", "admin"])).map((t) => t.name)).toContain("write_thing")
+      const refused = yield* call("write_thing", {}, principal(["write"]))
+      expect(refused.content[0]?.text).toContain("admin")
+      const allowed = yield* call("write_thing", {}, principal(["admin", "write"]))
+      expect(allowed.isError).toBeUndefined()
+    }).pipe(Effect.provide(registry({ readOnly: false, writeScopes: Option.some(["write", "admin"]) })))
+  )
+
+  it.effect("unknown tools are an isError result naming the tools", () =>
+    Effect.gen(function* () {
+      const result = yield* call("nope", {})
+      expect(result.isError).toBe(true)
+      expect(result.content[0]?.text).toContain("Unknown tool 'nope'")
+      expect(result.content[0]?.text).toContain("echo")
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("tools/list carries object input and output schemas derived from the Effect schemas", () =>
+    Effect.gen(function* () {
+      const [descriptor] = (yield* ToolRegistry).list(principal())
+      expect(descriptor?.inputSchema).toMatchObject({ type: "object", required: ["text"], properties: { text: { type: "string" } } })
+      expect(JSON.stringify(descriptor?.inputSchema)).not.toMatch(/\$ref|\$id/)
+      expect(descriptor?.outputSchema).toMatchObject({ type: "object", properties: { echoed: { type: "string" } } })
+      expect(descriptor?.annotations).toEqual({ title: "Echo", ...READ_ANNOTATIONS })
+    }).pipe(Effect.provide(registry(open)))
+  )
+})

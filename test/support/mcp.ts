@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+
+export const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url))
+
+/** The environment a spawned server gets: only what the test sets (plus PATH/HOME for node itself). */
+const baseEnv = (env: Readonly<Record<string, string>>): Record<string, string> => ({
+  PATH: process.env["PATH"] ?? "",
+  HOME: process.env["HOME"] ?? "",
+  ...env
+})
+
+export interface StdioSession {
+  readonly client: Client
+  readonly stderr: () => string
+  readonly close: () => Promise<void>
+}
+
+/** Spawns `infrahub-mcp` over stdio and connects the real SDK client to it. */
+export const connectStdio = async (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = []): Promise<StdioSession> => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, ...args],
+    env: baseEnv(env),
+    stderr: "pipe"
+  })
+  let stderr = ""
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const client = new Client({ name: "infrahub-mcp-tests", version: "1.0.0" }, { capabilities: {} })
+  await client.connect(transport)
+  return { client, stderr: () => stderr, close: () => client.close() }
+}
+
+export interface HttpServerProcess {
+  readonly url: string
+  readonly child: ChildProcess
+  readonly stderr: () => string
+  readonly stop: () => Promise<void>
+}
+
+/** Spawns `infrahub-mcp --transport streamable-http --port 0` and waits for its ready line. */
+export const startHttpServer = async (
+  env: Readonly<Record<string, string>>,
+  args: ReadonlyArray<string> = []
+): Promise<HttpServerProcess> => {
+  const child = spawn(process.execPath, [BIN, "--transport", "streamable-http", "--port", "0", ...args], {
+    env: baseEnv(env),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000)
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${stderr}`))
+    })
+  })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once("exit", () => resolve())
+      child.kill("SIGTERM")
+    })
+  return { url, child, stderr: () => stderr, stop }
+}
+
+/** Connects the real SDK client over Streamable HTTP, with optional extra headers (credentials). */
+export const connectHttp = async (url: string, headers: Readonly<Record<string, string>> = {}): Promise<Client> => {
+  const client = new Client({ name: "infrahub-mcp-tests", version: "1.0.0" }, { capabilities: {} })
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { ...headers } } }))
+  return client
+}
+
+/** Runs the CLI to completion (for configuration errors): exit code, stdout, stderr. */
+export const runCli = (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = [], stdin = "") =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env), stdio: ["pipe", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    child.once("exit", (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(stdin)
+  })
+
+/** The text content of a tool result. */
+export const textOf = (result: unknown): string => {
+  const content = (result as { content?: ReadonlyArray<{ type: string; text?: string }> }).content ?? []
+  return content.map((part) => part.text ?? "").join("\n")
+}
