@@ -31,7 +31,8 @@ export const httpServerLayer = <E, R>(
   const sessions = McpHttp.layer({
     stateless: config.http.stateless,
     maxSessions: config.http.maxSessions,
-    idleTimeoutMs: config.http.sessionIdleTimeoutMs
+    idleTimeoutMs: config.http.sessionIdleTimeoutMs,
+    pingIntervalMs: config.pingIntervalMs
   })
   const announce = Layer.effectDiscard(HttpServer.addressWith((address) => onListening(formatAddress(address))))
   return HttpServer.serve(app).pipe(

@@ -9,6 +9,7 @@ import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { SchemaCatalog } from "../infrahub/SchemaCatalog.js"
 import { AccessPolicy } from "../mcp/AccessPolicy.js"
 import { McpBridge } from "../mcp/McpBridge.js"
+import { makeRateLimiter } from "../mcp/RateLimiter.js"
 import { ResourceRegistry } from "../mcp/ResourceRegistry.js"
 import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { allTools } from "../mcp/tools/index.js"
@@ -17,6 +18,16 @@ import { SERVER_NAME, VERSION } from "../version.js"
 
 /** How long a fetched schema is trusted before a cheap hash check (reads stay at one request meanwhile). */
 const SCHEMA_FRESH_MS = 30_000
+
+/**
+ * INFRAHUB_MCP_CACHE_ENABLED: the schema is then trusted for CACHE_READ_TTL seconds, even by
+ * get_schema and the schema resources, which otherwise confirm Infrahub's schema hash on every read.
+ */
+const schemaCacheOptions = (config: ServerConfigShape) =>
+  Option.match(config.cache, {
+    onNone: () => ({ freshForMs: SCHEMA_FRESH_MS, honourRevalidate: true }),
+    onSome: (cache) => ({ freshForMs: cache.readTtlSeconds * 1000, honourRevalidate: false })
+  })
 
 /** Infrahub access: the HTTP client (undici, keep-alive) and the typed Infrahub client on top. */
 export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient> =>
@@ -86,7 +97,7 @@ export const authLayer = (
 export const mcpCoreLayer = (config: ServerConfigShape) => {
   const infrahub = infrahubLayer(config)
   const domain = Layer.mergeAll(
-    SchemaCatalog.layer({ freshForMs: SCHEMA_FRESH_MS }),
+    SchemaCatalog.layer(schemaCacheOptions(config)),
     Branches.layer
   ).pipe(Layer.provideMerge(infrahub))
   const sessions = SessionBranches.layer({
@@ -101,7 +112,11 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
     writeScopes: config.auth.mode === "oidc" ? Option.some(config.auth.writeScopes) : Option.none()
   })
   const registries = Layer.mergeAll(
-    ToolRegistry.layer(allTools, { maxResponseBytes: config.maxResponseBytes }),
+    ToolRegistry.layer(allTools, {
+      maxResponseBytes: config.maxResponseBytes,
+      rateLimiter: Option.map(config.rateLimit, makeRateLimiter),
+      retry: config.retry
+    }),
     ResourceRegistry.layer
   ).pipe(Layer.provideMerge(Layer.merge(sessions, policy)))
   return McpBridge.layer({ name: SERVER_NAME, version: VERSION, readOnly: config.readOnly }).pipe(
@@ -111,4 +126,12 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
 
 /** Logs what the configuration accepted but will not use, once at start. */
 export const logConfigWarnings = (config: ServerConfigShape) =>
-  Effect.forEach(config.warnings, (warning) => Effect.logWarning(warning.message), { discard: true })
+  Effect.forEach(config.warnings, (warning) => Effect.logWarning(warning.message), { discard: true }).pipe(
+    Effect.zipRight(
+      config.otelEnabled
+        ? Effect.logWarning(
+            "INFRAHUB_MCP_OTEL_ENABLED=true: spans are recorded (tool.<name>, mcp.<method>, InfrahubClient.*) but this version exports none; unset it, or mount the library layers in a host with an OpenTelemetry tracer."
+          )
+        : Effect.void
+    )
+  )

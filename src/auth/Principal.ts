@@ -1,6 +1,7 @@
 import { Context } from "effect"
+import type { AuthModeName } from "../config/variables.js"
 
-export type AuthModeName = "none" | "token-passthrough" | "basic-passthrough" | "oidc"
+export type { AuthModeName }
 
 /**
  * Who is calling, for one request. `id` is a stable, non-secret key for per-principal state (a

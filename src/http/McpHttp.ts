@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
-import { Context, Effect, Layer, Option, Runtime } from "effect"
+import { Context, Duration, Effect, Fiber, Layer, Option, Runtime, Schedule } from "effect"
 import type { RequestAuth } from "../auth/AuthMode.js"
 import { fingerprint } from "../auth/fingerprint.js"
 import { McpBridge, toAuthInfo } from "../mcp/McpBridge.js"
@@ -13,6 +13,8 @@ export interface McpHttpOptions {
   readonly stateless: boolean
   readonly maxSessions: number
   readonly idleTimeoutMs: number
+  /** INFRAHUB_MCP_PING_INTERVAL_MS: ping each session's client so proxies keep idle streams open. */
+  readonly pingIntervalMs: Option.Option<number>
 }
 
 interface HttpSession {
@@ -20,6 +22,7 @@ interface HttpSession {
   readonly transport: WebStandardStreamableHTTPServerTransport
   /** Who opened the session: its later requests must present the same principal and credential. */
   readonly binding: string
+  readonly pinger: Option.Option<Fiber.RuntimeFiber<unknown>>
 }
 
 export interface McpHttpShape {
@@ -53,7 +56,8 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
         const workspaceOf = (sessionId: string) => `session:${sessionId}`
 
         const close = (sessionId: string, session: HttpSession) =>
-          Effect.promise(() => session.server.close().catch(() => undefined)).pipe(
+          Option.match(session.pinger, { onNone: () => Effect.void, onSome: Fiber.interrupt }).pipe(
+            Effect.zipRight(Effect.promise(() => session.server.close().catch(() => undefined))),
             Effect.zipRight(branches.forget(workspaceOf(sessionId)))
           )
 
@@ -75,7 +79,20 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
               onsessioninitialized: (sessionId) =>
                 Runtime.runPromise(runtime)(
                   store
-                    .set(sessionId, { server, transport, binding: bindingOf(auth) })
+                    .set(sessionId, {
+                      server,
+                      transport,
+                      binding: bindingOf(auth),
+                      pinger: Option.map(options.pingIntervalMs, (interval) =>
+                        // A client that does not answer a ping is left to idle expiry, not dropped here.
+                        Runtime.runFork(runtime)(
+                          Effect.promise(() => server.ping().catch(() => undefined)).pipe(
+                            Effect.repeat(Schedule.spaced(Duration.millis(interval))),
+                            Effect.delay(Duration.millis(interval))
+                          )
+                        )
+                      )
+                    })
                     .pipe(Effect.zipRight(Effect.logInfo(`mcp_session_opened session=${sessionId} user=${auth.principal.user ?? auth.principal.id}`)))
                 ),
               onsessionclosed: (sessionId) =>

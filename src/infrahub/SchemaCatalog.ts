@@ -23,6 +23,11 @@ export class UnknownKind extends Schema.TaggedError<UnknownKind>()("UnknownKind"
 export interface SchemaCatalogOptions {
   /** How long a fetched schema is used without asking Infrahub whether its hash changed. */
   readonly freshForMs: number
+  /**
+   * Whether `revalidate` reads (get_schema, schema resources) check the hash even inside the
+   * freshness window. Off when INFRAHUB_MCP_CACHE_ENABLED trades freshness for zero requests.
+   */
+  readonly honourRevalidate: boolean
 }
 
 export interface ReadOptions {
@@ -172,7 +177,7 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
       })
 
     return SchemaCatalog.of({
-      forBranch: (branch, readOptions) => forBranch(branch, readOptions?.revalidate === true),
+      forBranch: (branch, readOptions) => forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true),
       kind,
       invalidate
     })

@@ -1,7 +1,8 @@
-import { Cause, Clock, Effect, Exit, Metric, ParseResult, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Metric, Option, ParseResult, Schedule, Schema } from "effect"
 import { Principal } from "../auth/Principal.js"
 import { type AccessDenied, type AccessPolicy, requireAccess } from "./AccessPolicy.js"
 import { latencyMs, toolCallsTotal } from "./metrics.js"
+import type { RateLimiter } from "./RateLimiter.js"
 import { RequestContext } from "./RequestContext.js"
 import { InvalidArguments, type Remediable, ResponseTooLarge } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
@@ -20,7 +21,36 @@ interface Rendered {
 
 export interface PipelineOptions {
   readonly maxResponseBytes: number
+  /** INFRAHUB_MCP_RATE_LIMIT_RPS: one bucket shared by every call. */
+  readonly rateLimiter?: Option.Option<RateLimiter>
+  /** INFRAHUB_MCP_RETRY_*: retries of read tools after a transient Infrahub failure. */
+  readonly retry?: Option.Option<{ readonly maxAttempts: number; readonly baseDelayMs: number }>
 }
+
+/** Failures worth retrying: the request may not have reached Infrahub, or Infrahub was briefly unwell. */
+const isTransient = (error: Remediable): boolean =>
+  error._tag === "InfrahubUnreachable" ||
+  error._tag === "InfrahubTimeout" ||
+  (error._tag === "InfrahubServerError" && "status" in error && typeof error.status === "number" && error.status >= 500)
+
+/**
+ * Retries a *read* tool after a transient failure, with exponential backoff. Writes are never retried
+ * here: a write that timed out may have been applied, and replaying it is the caller's decision.
+ */
+const retryTransient =
+  (tool: AnyToolSpec, retry: Option.Option<{ readonly maxAttempts: number; readonly baseDelayMs: number }>) =>
+  <A, R>(self: Effect.Effect<A, Remediable, R>): Effect.Effect<A, Remediable, R> =>
+    Option.match(retry, {
+      onNone: () => self,
+      onSome: ({ maxAttempts, baseDelayMs }) =>
+        tool.access !== "read"
+          ? self
+          : Effect.retry(self, {
+              schedule: Schedule.exponential(Duration.millis(baseDelayMs)),
+              times: maxAttempts,
+              while: isTransient
+            })
+    })
 
 const formatIssues = (error: ParseResult.ParseError): string =>
   ParseResult.ArrayFormatter.formatErrorSync(error)
@@ -129,8 +159,8 @@ const audited =
     })
 
 /**
- * The pipeline around every tool handler, outermost first:
- * request context ▸ audit ▸ access policy ▸ decode ▸ handler ▸ encode ▸ size limit ▸ error mapping.
+ * The pipeline around every tool handler, outermost first: request context ▸ error mapping ▸
+ * audit ▸ access policy ▸ rate limit ▸ decode ▸ (retry ▸) handler ▸ encode ▸ size limit.
  */
 export const runTool = <R>(
   tool: AnyToolSpec<R>,
@@ -138,9 +168,12 @@ export const runTool = <R>(
   options: PipelineOptions
 ): Effect.Effect<ToolCallResult, never, R | AccessPolicy | Principal | RequestContext> =>
   decodeArgs(tool)(rawArgs).pipe(
-    Effect.flatMap((args): Effect.Effect<unknown, Remediable, R> => tool.handler(args)),
+    Effect.flatMap((args): Effect.Effect<unknown, Remediable, R> =>
+      retryTransient(tool, options.retry ?? Option.none())(tool.handler(args))
+    ),
     Effect.flatMap(encodeResult(tool)),
     Effect.flatMap(limitResponseSize(tool, options)),
+    (self) => Option.match(options.rateLimiter ?? Option.none(), { onNone: () => self, onSome: (limiter) => limiter.limited(self) }),
     requireAccess(tool),
     audited(tool, rawArgs),
     toCallToolResult(tool),

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Schema } from "effect"
+import { Effect, Fiber, Layer, Option, Ref, Schema, TestClock } from "effect"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
+import { InfrahubUnreachable } from "../../src/infrahub/errors.js"
 import { AccessPolicy, type AccessPolicyOptions } from "../../src/mcp/AccessPolicy.js"
+import type { PipelineOptions } from "../../src/mcp/pipeline.js"
+import { makeRateLimiter } from "../../src/mcp/RateLimiter.js"
 import { RequestContext } from "../../src/mcp/RequestContext.js"
 import { ToolError } from "../../src/mcp/ToolError.js"
 import { ToolRegistry } from "../../src/mcp/ToolRegistry.js"
@@ -54,8 +57,25 @@ const failing = makeTool({
 
 const principal = (scopes: ReadonlyArray<string> = []): PrincipalShape => ({ id: "p", user: "alice", scopes, mode: "oidc" })
 
-const registry = (policy: AccessPolicyOptions) =>
-  ToolRegistry.layer([echo, write, failing], { maxResponseBytes: 4_096 }).pipe(Layer.provide(AccessPolicy.layer(policy)))
+const registry = (policy: AccessPolicyOptions, extra: Partial<PipelineOptions> = {}) =>
+  ToolRegistry.layer([echo, write, failing], { maxResponseBytes: 4_096, ...extra }).pipe(Layer.provide(AccessPolicy.layer(policy)))
+
+/** A tool that fails as unreachable `failures` times, then succeeds; counts its runs. */
+const flaky = (access: "read" | "write", failures: number, runs: Ref.Ref<number>) =>
+  makeTool({
+    name: `flaky_${access}`,
+    title: "Flaky",
+    description: "Fails transiently",
+    parameters: Schema.Struct({}),
+    result: Schema.Struct({ runs: Schema.Number }),
+    access,
+    annotations: READ_ANNOTATIONS,
+    render: (result) => String(result.runs),
+    handler: () =>
+      Effect.flatMap(Ref.updateAndGet(runs, (n) => n + 1), (n) =>
+        n <= failures ? Effect.fail(new InfrahubUnreachable({ address: "http://infrahub", detail: "connection refused" })) : Effect.succeed({ runs: n })
+      )
+  })
 
 const call = (name: string, args: unknown, who: PrincipalShape = principal()) =>
   Effect.flatMap(ToolRegistry, (tools) => tools.call(name, args)).pipe(
@@ -154,5 +174,37 @@ describe("tool pipeline", () => {
       expect(descriptor?.outputSchema).toMatchObject({ type: "object", properties: { echoed: { type: "string" } } })
       expect(descriptor?.annotations).toEqual({ title: "Echo", ...READ_ANNOTATIONS })
     }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("rate limit: calls over the bucket are refused with the wait, then allowed again", () =>
+    Effect.gen(function* () {
+      const first = yield* call("echo", { text: "a" })
+      const second = yield* call("echo", { text: "a" })
+      const third = yield* call("echo", { text: "a" })
+      expect([first.isError, second.isError]).toEqual([undefined, undefined])
+      expect(third.isError).toBe(true)
+      expect(third.content[0]?.text).toContain("Too many tool calls")
+      expect(third.content[0]?.text).toContain("Remediation: Wait 1 s")
+      yield* TestClock.adjust("1 second")
+      expect((yield* call("echo", { text: "a" })).isError).toBeUndefined()
+    }).pipe(Effect.provide(registry(open, { rateLimiter: Option.some(makeRateLimiter({ requestsPerSecond: 1, burst: 2 })) })))
+  )
+
+  it.effect("retry: read tools are retried after transient failures with backoff; writes never", () =>
+    Effect.gen(function* () {
+      const readRuns = yield* Ref.make(0)
+      const writeRuns = yield* Ref.make(0)
+      const tools = [flaky("read", 2, readRuns), flaky("write", 2, writeRuns)]
+      const layer = ToolRegistry.layer(tools, { maxResponseBytes: 4_096, retry: Option.some({ maxAttempts: 3, baseDelayMs: 100 }) }).pipe(
+        Layer.provide(AccessPolicy.layer(open))
+      )
+      const read = yield* Effect.fork(call("flaky_read", {}).pipe(Effect.provide(layer)))
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(read)
+      expect(result.structuredContent).toEqual({ runs: 3 })
+      const written = yield* call("flaky_write", {}).pipe(Effect.provide(layer))
+      expect(written.isError).toBe(true)
+      expect(yield* Ref.get(writeRuns)).toBe(1)
+    })
   )
 })
