@@ -113,7 +113,8 @@ export const startSandbox = (
   Effect.gen(function* () {
     const schemaPaths = [...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas]
     const registry = yield* loadSchemaFiles(schemaPaths).pipe(Effect.mapError((error) => new SandboxStartError({ detail: error.message })))
-    const engine = makeEngine(registry, { errorFormat: options.errorFormat, version: SANDBOX_INFRAHUB_VERSION })
+    const deploymentId = randomUUID()
+    const engine = makeEngine(registry, { errorFormat: options.errorFormat, version: SANDBOX_INFRAHUB_VERSION, deploymentId })
 
     const tokens = options.tokens.length > 0 ? options.tokens : [Redacted.make(randomBytes(18).toString("base64url"))]
     const account = (name: string, role: string): Account => ({ id: engine.ensureAccount(name, role), name, role })
@@ -139,7 +140,7 @@ export const startSandbox = (
       exposeDebugEndpoints: options.debugEndpoints,
       allowAnonymous: options.allowAnonymous,
       version: SANDBOX_INFRAHUB_VERSION,
-      deploymentId: randomUUID()
+      deploymentId
     })
     const context = yield* Layer.build(
       NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }).pipe(

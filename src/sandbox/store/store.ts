@@ -223,14 +223,19 @@ export class SandboxStore {
     const edges = new Map<string, EdgeRecord | null>()
     // Staged edges by the nodes they touch, so reads inside a large transaction stay cheap.
     const touching = new Map<string, Set<string>>()
+    const stagedByKind = new Map<string, Set<string>>()
     let committed = false
     return {
       branch: view.branch,
       getNode: (id) => (nodes.has(id) ? (nodes.get(id) ?? undefined) : view.getNode(id)),
       nodesOfKinds: (kinds) => {
-        const wanted = new Set(kinds)
         const result = view.nodesOfKinds(kinds).filter((node) => !nodes.has(node.id))
-        for (const node of nodes.values()) if (node !== null && wanted.has(node.kind)) result.push(node)
+        for (const kind of kinds) {
+          for (const id of stagedByKind.get(kind) ?? []) {
+            const node = nodes.get(id)
+            if (node !== null && node !== undefined && node.kind === kind) result.push(node)
+          }
+        }
         return result.sort(byId)
       },
       edgesOf: (nodeId) => {
@@ -241,7 +246,12 @@ export class SandboxStore {
         }
         return result
       },
-      putNode: (node) => void nodes.set(node.id, node),
+      putNode: (node) => {
+        nodes.set(node.id, node)
+        const ids = stagedByKind.get(node.kind) ?? new Set<string>()
+        ids.add(node.id)
+        stagedByKind.set(node.kind, ids)
+      },
       removeNode: (id) => void nodes.set(id, null),
       putEdge: (edge) => {
         edges.set(edge.id, edge)
