@@ -62,7 +62,7 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_RATE_LIMIT_RPS: {
     secret: false, origin: "python", default: "0",
-    description: "Sustained requests per second for the whole server (0 disables, at most 10000)."
+    description: "Tool calls per second for the whole server (0 disables, at most 10000); calls over the rate are refused with the wait time."
   },
   INFRAHUB_MCP_RATE_LIMIT_BURST: {
     secret: false, origin: "python", default: "0",
@@ -70,7 +70,7 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_RETRY_MAX_ATTEMPTS: {
     secret: false, origin: "python", default: "0",
-    description: "Retries of read-only calls after a transient failure (0 disables)."
+    description: "Retries of read tools after a transient Infrahub failure (unreachable, timeout, 5xx); writes are never retried (0 disables)."
   },
   INFRAHUB_MCP_RETRY_BASE_DELAY: {
     secret: false, origin: "python", default: "1.0",
@@ -78,19 +78,19 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_CACHE_ENABLED: {
     secret: false, origin: "python", default: "false",
-    description: "Cache list results and schema reads."
+    description: "Trust the cached schema for CACHE_READ_TTL seconds, even in get_schema and the schema resources (which otherwise confirm Infrahub's schema hash on each read)."
   },
   INFRAHUB_MCP_CACHE_LIST_TTL: {
     secret: false, origin: "python", default: "300",
-    description: "Cache lifetime of list results, in seconds (>= 1)."
+    description: "Accepted for compatibility (>= 1); this server caches no list results: tool and resource lists are static."
   },
   INFRAHUB_MCP_CACHE_READ_TTL: {
     secret: false, origin: "python", default: "3600",
-    description: "Cache lifetime of resource reads and cacheable tool calls, in seconds (>= 1)."
+    description: "How long the cached schema is trusted when CACHE_ENABLED, in seconds (>= 1)."
   },
   INFRAHUB_MCP_OTEL_ENABLED: {
     secret: false, origin: "python", default: "false",
-    description: "Emit OpenTelemetry spans."
+    description: "Accepted; spans are recorded but this version exports none (a start-up warning says so)."
   },
   INFRAHUB_MCP_PROMETHEUS_ENABLED: {
     secret: false, origin: "python", default: "false",
@@ -98,7 +98,7 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_DEREFERENCE_SCHEMAS: {
     secret: false, origin: "python", default: "false",
-    description: "Inline $ref in tool JSON schemas for clients that cannot follow them."
+    description: "Accepted; tool JSON schemas never contain $ref here, so there is nothing to inline."
   },
   INFRAHUB_MCP_PING_INTERVAL_MS: {
     secret: false, origin: "python", default: "0",

@@ -19,6 +19,17 @@ export class AccessDenied extends Schema.TaggedError<AccessDenied>()("AccessDeni
   }
 }
 
+/**
+ * Whether a token's scopes satisfy one required scope. Microsoft Entra asks for a scope by its full
+ * URI (`api://<app>/write`) but puts only the short name (`write`) in the token's `scp`, so a URI
+ * scope is also satisfied by its last path segment.
+ */
+export const scopeGranted = (required: string, granted: ReadonlyArray<string>): boolean => {
+  if (granted.includes(required)) return true
+  const uri = /^[a-z][a-z0-9+.-]*:\/\/[^/]+\/(?:.*\/)?([^/]+)$/i.exec(required)
+  return uri?.[1] !== undefined && granted.includes(uri[1])
+}
+
 export interface AccessPolicyOptions {
   readonly readOnly: boolean
   /** Scopes every write needs; `None` outside OIDC mode, where there are no scopes to check. */
@@ -45,7 +56,7 @@ export class AccessPolicy extends Context.Tag("infrahub-mcp/AccessPolicy")<Acces
       if (tool.access === "read") return Option.none()
       if (options.readOnly) return Option.some(new AccessDenied({ tool: tool.name, reason: "read-only", missingScopes: [] }))
       return Option.flatMap(options.writeScopes, (required) => {
-        const missing = required.filter((scope) => !principal.scopes.includes(scope))
+        const missing = required.filter((scope) => !scopeGranted(scope, principal.scopes))
         return missing.length === 0
           ? Option.none()
           : Option.some(new AccessDenied({ tool: tool.name, reason: "missing-scopes", missingScopes: missing }))

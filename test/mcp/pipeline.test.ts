@@ -3,7 +3,7 @@ import { Effect, Fiber, Layer, Option, Ref, Schema, TestClock } from "effect"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
 import { InfrahubUnreachable } from "../../src/infrahub/errors.js"
-import { AccessPolicy, type AccessPolicyOptions } from "../../src/mcp/AccessPolicy.js"
+import { AccessPolicy, type AccessPolicyOptions, scopeGranted } from "../../src/mcp/AccessPolicy.js"
 import type { PipelineOptions } from "../../src/mcp/pipeline.js"
 import { makeRateLimiter } from "../../src/mcp/RateLimiter.js"
 import { RequestContext } from "../../src/mcp/RequestContext.js"
@@ -207,4 +207,14 @@ describe("tool pipeline", () => {
       expect(yield* Ref.get(writeRuns)).toBe(1)
     })
   )
+
+  it("scopes: an Entra-style URI scope is satisfied by its short name, nothing looser", () => {
+    expect(scopeGranted("write", ["openid", "write"])).toBe(true)
+    expect(scopeGranted("api://1234-abcd/write", ["write"])).toBe(true)
+    expect(scopeGranted("api://1234-abcd/write", ["api://1234-abcd/write"])).toBe(true)
+    expect(scopeGranted("https://infra.example.com/mcp/write", ["write"])).toBe(true)
+    expect(scopeGranted("api://1234-abcd/write", ["read", "writer"])).toBe(false)
+    expect(scopeGranted("infrahub:write", ["write"])).toBe(false)
+    expect(scopeGranted("write", ["api://1234-abcd/write"])).toBe(false)
+  })
 })
