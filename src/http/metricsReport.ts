@@ -1,5 +1,8 @@
 import { Effect, Metric, MetricState } from "effect"
 
+/** Only this server's metrics: Effect's own runtime metrics are not an operator's concern here. */
+const ours = Effect.map(Metric.snapshot, (pairs) => pairs.filter((pair) => pair.metricKey.name.startsWith("infrahub_mcp_")))
+
 /** Escapes a Prometheus label value. */
 const label = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
 
@@ -13,7 +16,7 @@ const tagKey = (tags: ReadonlyArray<{ readonly key: string; readonly value: stri
   tags.length === 0 ? "total" : tags.map((tag) => tag.value).join(":")
 
 /** Every metric of the process as Prometheus text exposition (counters and histograms). */
-export const prometheusText = Effect.map(Metric.snapshot, (pairs) => {
+export const prometheusText = Effect.map(ours, (pairs) => {
   const lines: Array<string> = []
   const seen = new Set<string>()
   for (const pair of pairs) {
@@ -36,7 +39,7 @@ export const prometheusText = Effect.map(Metric.snapshot, (pairs) => {
 })
 
 /** The same metrics as compact JSON: `{ metric: { tags: value } }`, histograms as count/sum/min/max. */
-export const metricsJson = Effect.map(Metric.snapshot, (pairs) => {
+export const metricsJson = Effect.map(ours, (pairs) => {
   const report: Record<string, Record<string, unknown>> = {}
   for (const pair of pairs) {
     const { name, tags } = pair.metricKey

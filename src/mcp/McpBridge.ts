@@ -10,7 +10,6 @@ import {
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   type LoggingLevel,
-  McpError,
   ReadResourceRequestSchema,
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
@@ -63,6 +62,22 @@ const requestAuthOf = (authInfo: AuthInfo | undefined): Option.Option<RequestAut
 }
 
 const LEVELS: ReadonlyArray<LoggingLevel> = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+
+/**
+ * A JSON-RPC error for the SDK to send. Not `McpError`: its constructor prefixes the message with
+ * "MCP error <code>:", which the client then prefixes again.
+ */
+class ProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+/** Errors about what the caller asked for; anything else (Infrahub down, …) is the server's side. */
+const CALLER_ERRORS = new Set(["UnknownKind", "ResourceNotFound", "InvalidArguments"])
 
 const remediableText = (error: unknown): string =>
   typeof error === "object" && error !== null && "remediation" in error
@@ -117,7 +132,7 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             const auth = Option.orElse(requestAuthOf(extra.authInfo), () => connection.fallbackAuth)
             if (Option.isNone(auth)) {
               // Fail closed: no identity, no Infrahub call.
-              return Promise.reject(new McpError(-32001, "Authentication required: this request carries no credential."))
+              return Promise.reject(new ProtocolError(-32001, "Authentication required: this request carries no credential."))
             }
             const context = RequestContext.of({
               requestId: String(extra.requestId),
@@ -163,11 +178,13 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
               const failure = Cause.failureOption(exit.cause)
               if (Option.isSome(failure)) {
                 const error = failure.value
-                throw error instanceof McpError ? error : new McpError(ErrorCode.InvalidParams, remediableText(error))
+                if (error instanceof ProtocolError) throw error
+                const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
+                throw new ProtocolError(CALLER_ERRORS.has(tag) ? ErrorCode.InvalidParams : ErrorCode.InternalError, remediableText(error))
               }
-              if (Cause.isInterruptedOnly(exit.cause)) throw new McpError(ErrorCode.RequestTimeout, "Request cancelled.")
+              if (Cause.isInterruptedOnly(exit.cause)) throw new ProtocolError(ErrorCode.RequestTimeout, "Request cancelled.")
               Runtime.runFork(runtime)(Effect.logError(`${method} failed unexpectedly`, exit.cause))
-              throw new McpError(ErrorCode.InternalError, `Internal error in ${method} (request ${String(extra.requestId)}); it was logged.`)
+              throw new ProtocolError(ErrorCode.InternalError, `Internal error in ${method} (request ${String(extra.requestId)}); it was logged.`)
             })
           }
 
@@ -238,9 +255,9 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
               undefined,
               Effect.gen(function* () {
                 const spec = findPrompt(request.params.name)
-                if (Either.isLeft(spec)) return yield* Effect.fail(new McpError(ErrorCode.InvalidParams, spec.left))
+                if (Either.isLeft(spec)) return yield* Effect.fail(new ProtocolError(ErrorCode.InvalidParams, spec.left))
                 const args = resolveArguments(spec.right, request.params.arguments)
-                if (Either.isLeft(args)) return yield* Effect.fail(new McpError(ErrorCode.InvalidParams, args.left))
+                if (Either.isLeft(args)) return yield* Effect.fail(new ProtocolError(ErrorCode.InvalidParams, args.left))
                 const principal = yield* Principal
                 const defaultBranch = yield* branches.defaultBranch.pipe(Effect.orElseSucceed(() => "the default branch"))
                 const session = yield* sessions.current

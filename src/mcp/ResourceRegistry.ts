@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Metric, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
 import { Branches } from "../infrahub/Branches.js"
@@ -6,7 +6,6 @@ import type { InfrahubError } from "../infrahub/errors.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { SchemaCatalog, type UnknownKind } from "../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../session/SessionBranches.js"
-import { errorsTotal, requestsTotal } from "./metrics.js"
 import { compactJson, toon } from "./render.js"
 import { type RequestContext } from "./RequestContext.js"
 import { kindCatalog, kindDetail } from "./schemaViews.js"
@@ -136,12 +135,12 @@ export class ResourceRegistry extends Context.Tag("infrahub-mcp/ResourceRegistry
       return Effect.fail(new ResourceNotFound({ uri }))
     }
 
+    // Request and error counters are kept by the MCP bridge for every method; counting here too
+    // would report each read twice.
     const audited = (uri: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
       Effect.gen(function* () {
         const principal = yield* Principal
         const exit = yield* Effect.exit(self)
-        yield* Metric.increment(Metric.tagged(requestsTotal, "method", "resources/read"))
-        if (exit._tag === "Failure") yield* Metric.increment(Metric.tagged(errorsTotal, "method", "resources/read"))
         yield* Effect.logInfo(
           `resource_read uri=${uri} user=${principal.user ?? "anonymous"} outcome=${exit._tag === "Success" ? "ok" : "error"}`
         )

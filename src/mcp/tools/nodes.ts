@@ -168,17 +168,14 @@ const allPages = (base: Omit<NodeQueryInput, "offset" | "limit">, schema: Branch
       })
     }
     const rows = [...first.rows]
-    // MCP requires progress to increase with every notification: an empty page reports nothing.
-    const report = (reported: number) =>
-      rows.length > reported
-        ? Effect.as(context.reportProgress(rows.length, total, `Fetched ${rows.length} of ${total ?? "?"} ${base.kind.kind}`), rows.length)
-        : Effect.succeed(reported)
-    let reported = yield* report(0)
+    const fetched = () => context.reportProgress(rows.length, total, `Fetched ${rows.length} of ${total ?? "?"} ${base.kind.kind}`)
+    // MCP requires progress to increase with every notification: only a page that added rows reports.
+    if (rows.length > 0) yield* fetched()
     while (total !== undefined && offset + rows.length < total) {
       const page = yield* fetchPage({ ...base, offset: offset + rows.length, limit: PAGE_SIZE }, schema, branch)
       if (page.rows.length === 0) break
       rows.push(...page.rows)
-      reported = yield* report(reported)
+      yield* fetched()
     }
     return { count: total, rows }
   })
