@@ -2,7 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
 import type { DemoCommand } from "../config/cli.js"
 import { ServerConfig, toEffectLogLevel } from "../config/ServerConfig.js"
-import { startSandbox, defaultSandboxOptions } from "../sandbox/server.js"
+import { defaultSandboxOptions, startSandbox } from "../sandbox/server.js"
 import { httpServerLayer } from "./http.js"
 import { logConfigWarnings } from "./layers.js"
 import { serverLayers } from "./serve.js"
@@ -18,8 +18,10 @@ const banner = (mcpUrl: string, sandboxUrl: string, token: string) =>
     "Connect a client:",
     `  MCP Inspector:  npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list`,
     `  Claude Code:    claude mcp add --transport http infrahub ${mcpUrl}`,
-    `  Claude Desktop, Cursor, VS Code (.mcp.json):`,
+    `  Cursor (.cursor/mcp.json), Claude Code (.mcp.json):`,
     `    { "mcpServers": { "infrahub": { "type": "http", "url": "${mcpUrl}" } } }`,
+    `  VS Code (.vscode/mcp.json):`,
+    `    { "servers": { "infrahub": { "type": "http", "url": "${mcpUrl}" } } }`,
     "",
     'Try: "Which devices are in atl1?" or "Add a tag called lab to atl1-edge1 and propose the change."',
     "Press Ctrl-C to stop.",
