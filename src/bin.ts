@@ -2,7 +2,6 @@
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Logger } from "effect"
 import { stderrLogger } from "./app/logging.js"
-import { runServe } from "./app/serve.js"
 import { parseCli, type Command } from "./config/cli.js"
 import { VERSION } from "./version.js"
 
@@ -28,8 +27,12 @@ const run = (command: Command): Effect.Effect<number, unknown, NodeContext.NodeC
         process.stdout.write(`infrahub-mcp ${VERSION}\n`)
         return 0
       })
+    // Each command loads its modules on demand, so `--help` and `--version` answer at once.
     case "Serve":
-      return Effect.as(runServe(command), 0)
+      return Effect.flatMap(
+        Effect.promise(() => import("./app/serve.js")),
+        (module) => Effect.as(module.runServe(command), 0)
+      )
     case "Sandbox":
       return Effect.flatMap(
         Effect.promise(() => import("./sandbox/cli.js")),

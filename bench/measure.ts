@@ -1,0 +1,82 @@
+import type { LoggedRequest } from "../src/sandbox/http/debug.js"
+import { makeSeries, type Summary, timed } from "./stats.js"
+
+/**
+ * Times calls and counts the Infrahub requests each one cost, from the sandbox's request log (it
+ * records a request before answering it, so a call's requests are all logged when the call returns).
+ * Calls run one at a time, so the entries logged since the previous read belong to this call; the log
+ * is read after the timed window and cleared now and then to keep each read small.
+ */
+
+export interface RequestLog {
+  readonly requests: () => Promise<ReadonlyArray<LoggedRequest>>
+  readonly clearRequests: () => Promise<void>
+}
+
+/** Log entries kept before a clear: each read returns at most about this many. */
+const CLEAR_AFTER = 100
+
+export interface SeriesResult {
+  readonly latency: Summary
+  readonly requestsPerCall: number
+  /** Each distinct request shape seen (`POST /graphql [DcimDevice]`), with how many calls made it. */
+  readonly shapes: ReadonlyArray<{ readonly shape: string; readonly count: number }>
+}
+
+/** `METHOD path [operations]`, with a session branch's name folded so shapes group across calls. */
+export const shapeOf = (request: LoggedRequest): string => {
+  const path = request.branch !== null && request.path.startsWith("/graphql/") ? "/graphql/<branch>" : request.path
+  return `${request.method} ${path}${request.operations.length > 0 ? ` [${request.operations.join(",")}]` : ""}`
+}
+
+export const makeRecorder = (log: RequestLog) => {
+  const latencies = makeSeries()
+  const counts = new Map<string, { calls: number; requests: number; shapes: Map<string, number> }>()
+  let recording = false
+  /** Entries of the log already attributed to a call; `undefined` until the recorder cleared the log. */
+  let seen: number | undefined
+
+  /** Runs `action` once; when recording, adds its latency and Infrahub requests to `series`. */
+  const measure = async <A>(series: string, action: () => Promise<A>): Promise<A> => {
+    if (seen === undefined || seen >= CLEAR_AFTER) {
+      await log.clearRequests()
+      seen = 0
+    }
+    const { ms, value } = await timed(action)
+    const logged = await log.requests()
+    const requests = logged.slice(seen)
+    seen = logged.length
+    if (!recording) return value
+    latencies.add(series, ms)
+    const entry = counts.get(series) ?? { calls: 0, requests: 0, shapes: new Map<string, number>() }
+    entry.calls += 1
+    entry.requests += requests.length
+    const shape = requests.map(shapeOf).join(" + ") || "(none)"
+    entry.shapes.set(shape, (entry.shapes.get(shape) ?? 0) + 1)
+    counts.set(series, entry)
+    return value
+  }
+
+  return {
+    measure,
+    /** Call after anything reached the sandbox outside `measure`: the next call starts from a cleared log. */
+    forgetLog: () => {
+      seen = undefined
+    },
+    /** Warm-up calls run the same code but leave no samples. */
+    setRecording: (on: boolean) => {
+      recording = on
+    },
+    result: (series: string): SeriesResult => {
+      const entry = counts.get(series)
+      if (entry === undefined) throw new Error(`No samples for "${series}": the benchmark never recorded it.`)
+      return {
+        latency: latencies.summary(series),
+        requestsPerCall: entry.requests / entry.calls,
+        shapes: [...entry.shapes].map(([shape, count]) => ({ shape, count }))
+      }
+    }
+  }
+}
+
+export type Recorder = ReturnType<typeof makeRecorder>
