@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { createServer } from "node:http"
+import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { FileSystem, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -81,7 +82,8 @@ const objectDocuments = (paths: ReadonlyArray<string>) =>
     const fs = yield* FileSystem.FileSystem
     const documents: Array<{ file: string; document: unknown }> = []
     for (const path of paths) {
-      const info = yield* fs.stat(path).pipe(Effect.mapError(() => new SandboxStartError({ detail: `${path}: the object file or directory does not exist.` })))
+      const missing = `${path}: the object file or directory does not exist. Check the --data path (a .yml, .yaml or .json file, or a directory of them).`
+      const info = yield* fs.stat(path).pipe(Effect.mapError(() => new SandboxStartError({ detail: missing })))
       const files =
         info.type === "Directory"
           ? (yield* fs.readDirectory(path).pipe(Effect.orDie))
@@ -103,6 +105,17 @@ const objectDocuments = (paths: ReadonlyArray<string>) =>
     return documents
   })
 
+/** The paths in order, each file or directory once (the demo's and a user's copy of the same path load once). */
+const distinctPaths = (paths: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  return paths.filter((path) => {
+    const key = resolve(path)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 /**
  * Builds the sandbox (schema, data, accounts) and serves it until the scope closes. All-or-nothing:
  * a broken schema or object file stops it before it listens.
@@ -111,8 +124,19 @@ export const startSandbox = (
   options: SandboxOptions
 ): Effect.Effect<RunningSandbox, SandboxStartError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const schemaPaths = [...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas]
-    const registry = yield* loadSchemaFiles(schemaPaths).pipe(Effect.mapError((error) => new SandboxStartError({ detail: error.message })))
+    const schemaPaths = distinctPaths([...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas])
+    const registry = yield* loadSchemaFiles(schemaPaths).pipe(
+      Effect.mapError((error) => {
+        // A kind both in the demo's files and in the user's is a clash the user cannot see in their own files.
+        const clashesWithDemo =
+          options.seed === "demo" &&
+          error.problems.some((p) => p.problem.startsWith("is defined twice") && DEMO_SCHEMAS.some((dir) => p.file.startsWith(dir) || p.problem.includes(dir)))
+        const hint = clashesWithDemo
+          ? "\nNote: --seed demo (the default) also loads the demo schemas (schema-library base and demo locations); to load your own definitions of those kinds, add --seed none."
+          : ""
+        return new SandboxStartError({ detail: `${error.message}${hint}` })
+      })
+    )
     const deploymentId = randomUUID()
     const engine = makeEngine(registry, { errorFormat: options.errorFormat, version: SANDBOX_INFRAHUB_VERSION, deploymentId })
 
@@ -124,7 +148,7 @@ export const startSandbox = (
       ...(options.accessTokenLifetimeS === undefined ? {} : { accessLifetimeS: options.accessTokenLifetimeS })
     })
 
-    const objectPaths = [...(options.seed === "demo" ? DEMO_OBJECTS : []), ...options.data]
+    const objectPaths = distinctPaths([...(options.seed === "demo" ? DEMO_OBJECTS : []), ...options.data])
     const documents = yield* objectDocuments(objectPaths)
     yield* Effect.try({
       try: () => engine.loadObjects(documents),
@@ -139,12 +163,18 @@ export const startSandbox = (
       // Recorded always (in-process callers read `debug`); served over HTTP only when asked.
       exposeDebugEndpoints: options.debugEndpoints,
       allowAnonymous: options.allowAnonymous,
+      errorFormat: options.errorFormat,
       version: SANDBOX_INFRAHUB_VERSION,
       deploymentId
     })
     const context = yield* Layer.build(
       NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }).pipe(
-        Layer.mapError((error) => new SandboxStartError({ detail: `cannot listen on ${options.host}:${options.port}: ${String(error.cause)}` }))
+        Layer.mapError(
+          (error) =>
+            new SandboxStartError({
+              detail: `cannot listen on ${options.host}:${options.port}: ${String(error.cause)}. Choose another --port (0 picks a free one) or stop the process using this one.`
+            })
+        )
       )
     )
     const server = yield* Effect.provide(HttpServer.HttpServer, context)

@@ -83,7 +83,8 @@ export const makeAccounts = (options: AccountsOptions) => {
       try {
         const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], currentDate: new Date(now() * 1000) })
         if (payload["type"] !== expected) {
-          return Either.left({ status: 401, message: `Invalid token, current token is not an ${expected === "access" ? "access" : "refresh"} token` })
+          // Infrahub's own wording differs by type ("an access", "a refresh"): keep both exact.
+          return Either.left({ status: 401, message: `Invalid token, current token is not ${expected === "access" ? "an access" : "a refresh"} token` })
         }
         const account = typeof payload.sub === "string" ? accountsById.get(payload.sub) : undefined
         const sessionId = typeof payload["session_id"] === "string" ? payload["session_id"] : ""
@@ -99,6 +100,9 @@ export const makeAccounts = (options: AccountsOptions) => {
 
   return {
     accounts: [...accountsById.values()],
+    /** Lifetimes of issued tokens, in seconds (also the `max-age` of Infrahub's login cookies). */
+    accessLifetimeS: accessLifetime,
+    refreshLifetimeS: REFRESH_TOKEN_LIFETIME_S,
     /** `X-INFRAHUB-KEY` wins over a JWT, as in Infrahub's `authentication_token()`. */
     authenticate: (headers: {
       readonly apiKey: string | undefined

@@ -14,6 +14,8 @@ export interface SandboxAppOptions {
   /** Serve `/__sandbox/*` (only with `--debug-endpoints`: never reachable by default). */
   readonly exposeDebugEndpoints: boolean
   readonly allowAnonymous: boolean
+  /** Catalogue servers also word `/graphql` credential failures with catalogue codes (REST stays legacy). */
+  readonly errorFormat: "legacy" | "catalogue"
   readonly version: string
   readonly deploymentId: string
 }
@@ -38,33 +40,51 @@ const plain = (response: HttpServerResponse.HttpServerResponse, credential: Cred
   credential
 })
 
-const bearerOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+const bearerHeaderOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
   const header = request.headers["authorization"]
   const match = header === undefined ? null : /^bearer\s+(.+)$/i.exec(header.trim())
-  if (match?.[1] !== undefined) return match[1].trim()
-  return request.cookies["access_token"]
+  return match?.[1]?.trim()
 }
+
+/** The access JWT as Infrahub reads it: the Bearer header, else the `access_token` cookie. */
+const bearerOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  bearerHeaderOf(request) ?? request.cookies["access_token"]
+
+/** Infrahub's login cookies (Starlette's `set_cookie` defaults plus httponly). */
+const cookieOptions = (maxAgeS: number) => ({ httpOnly: true, path: "/", sameSite: "lax", maxAge: `${maxAgeS} seconds` }) as const
+
+/**
+ * A credential `/graphql` refuses, as a catalogue server words it (`error_formatter.py`: an expired JWT is
+ * TOKEN_EXPIRED, any other AuthorizationError AUTHENTICATION_REQUIRED), in the captured envelope
+ * (`error_catalogue/auth_token_expired.json`).
+ */
+const catalogueAuthError = (message: string) =>
+  HttpServerResponse.unsafeJson(
+    { errors: [{ message, extensions: { code: message.includes("Expired Signature") ? "TOKEN_EXPIRED" : "AUTHENTICATION_REQUIRED", http_status: 401, data: {} } }] },
+    { status: 401 }
+  )
 
 /** Serves Infrahub's API from the in-memory engine: the routes a real Infrahub answers, as it answers them. */
 export const makeSandboxApp = (options: SandboxAppOptions) => {
   const { engine, accounts, debug } = options
 
   /** The caller, or the 401 Infrahub answers for a credential it does not accept. */
-  const callerOf = (request: HttpServerRequest.HttpServerRequest) =>
+  const callerOf = (request: HttpServerRequest.HttpServerRequest, envelope: "rest" | "graphql" = "rest") =>
     Effect.map(
       accounts.authenticate({ apiKey: request.headers["x-infrahub-key"], bearer: bearerOf(request) }),
-      Either.mapLeft((failure) => plain(restError(401, failure.message), failure.trace))
+      Either.mapLeft((failure) =>
+        plain(envelope === "graphql" && options.errorFormat === "catalogue" ? catalogueAuthError(failure.message) : restError(401, failure.message), failure.trace)
+      )
     )
 
   /** REST reads: anonymous only when allowed (Infrahub's `get_current_user`). */
-  const restCaller = (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.map(callerOf(request), (caller): Either.Either<Caller, Handled> => {
-      if (Either.isLeft(caller)) return caller
-      if (caller.right.account === null && !options.allowAnonymous) {
-        return Either.left(plain(restError(401, "Authentication is required")))
-      }
-      return caller
-    })
+  const admitRest = (caller: Either.Either<Caller, Handled>): Either.Either<Caller, Handled> => {
+    if (Either.isLeft(caller)) return caller
+    if (caller.right.account === null && !options.allowAnonymous) {
+      return Either.left(plain(restError(401, "Authentication is required")))
+    }
+    return caller
+  }
 
   const branchParam = (url: URL): Either.Either<string | undefined, HttpServerResponse.HttpServerResponse> => {
     const branch = url.searchParams.get("branch")
@@ -72,30 +92,28 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
     return engine.branchExists(branch) ? Either.right(branch) : Either.left(restError(400, `Branch: ${branch} not found.`))
   }
 
-  const graphql = (request: HttpServerRequest.HttpServerRequest, branch: string | undefined) =>
+  const graphql = (request: HttpServerRequest.HttpServerRequest, branch: string | undefined, caller: Caller) =>
     Effect.gen(function* () {
-      const caller = yield* callerOf(request)
-      if (Either.isLeft(caller)) return { ...caller.left, branch: branch ?? null }
       const contentType = request.headers["content-type"] ?? ""
       const text = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
       const body = contentType.includes("application/json") ? Either.getOrUndefined(Either.try(() => JSON.parse(text) as unknown)) : undefined
       if (!contentType.includes("application/json")) {
-        return { ...plain(json({ errors: ["Content-type must be application/json or multipart/form-data"] }, 400), caller.right.trace), branch: branch ?? null }
+        return { ...plain(json({ errors: ["Content-type must be application/json or multipart/form-data"] }, 400), caller.trace), branch: branch ?? null }
       }
       if (body === undefined) {
-        return { ...plain(json({ errors: ["Request body is not a valid JSON"] }, 400), caller.right.trace), branch: branch ?? null }
+        return { ...plain(json({ errors: ["Request body is not a valid JSON"] }, 400), caller.trace), branch: branch ?? null }
       }
       const answer = engine.execute({
         body,
         branch,
-        actor: caller.right.account === null ? null : { accountId: caller.right.account.id, name: caller.right.account.name },
+        actor: caller.account === null ? null : { accountId: caller.account.id, name: caller.account.name },
         allowAnonymous: options.allowAnonymous
       })
       return {
         response: json(answer.body, answer.status),
         branch: branch ?? null,
         operations: answer.operations,
-        credential: caller.right.trace
+        credential: caller.trace
       } satisfies Handled
     })
 
@@ -103,8 +121,8 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
     request: HttpServerRequest.HttpServerRequest,
     serve: (caller: Caller, url: URL) => HttpServerResponse.HttpServerResponse
   ) =>
-    Effect.map(restCaller(request), (caller) =>
-      Either.match(caller, {
+    Effect.map(callerOf(request), (caller) =>
+      Either.match(admitRest(caller), {
         onLeft: (refused) => refused,
         onRight: (who) => {
           const url = new URL(request.url, "http://sandbox")
@@ -113,21 +131,35 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
       })
     )
 
-  const schemaRoute = (request: HttpServerRequest.HttpServerRequest, path: string) =>
-    withRestCaller(request, (_caller, url) =>
-      Either.match(branchParam(url), {
-        onLeft: (response) => response,
-        onRight: () => {
-          if (path === "/api/schema") return json(schemaDump(engine.registry, url.searchParams.getAll("namespaces")))
-          if (path === "/api/schema/summary") return json(schemaSummary(engine.registry))
-          const kind = decodeURIComponent(path.slice("/api/schema/".length))
-          return Either.match(kindSchema(engine.registry, kind), {
-            onLeft: (error) => restError(422, error.message),
-            onRight: (schema) => json(schema)
-          })
-        }
+  /**
+   * REST routes declared with `Depends(get_branch_dep)` before `Depends(get_current_user)`: FastAPI
+   * resolves them in that order, so an unknown `?branch=` answers 400 before the credential is judged.
+   */
+  const withBranchAndRestCaller = (
+    request: HttpServerRequest.HttpServerRequest,
+    serve: (branch: string | undefined, url: URL) => HttpServerResponse.HttpServerResponse
+  ) =>
+    Effect.map(callerOf(request), (caller) => {
+      const url = new URL(request.url, "http://sandbox")
+      const branchName = url.searchParams.get("branch")
+      const branch = branchParam(url)
+      if (Either.isLeft(branch)) return plain(branch.left, Either.isLeft(caller) ? caller.left.credential : caller.right.trace, branchName)
+      return Either.match(admitRest(caller), {
+        onLeft: (refused) => refused,
+        onRight: (who) => plain(serve(branch.right, url), who.trace, branchName)
       })
-    )
+    })
+
+  const schemaRoute = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    withBranchAndRestCaller(request, (_branch, url) => {
+      if (path === "/api/schema") return json(schemaDump(engine.registry, url.searchParams.getAll("namespaces")))
+      if (path === "/api/schema/summary") return json(schemaSummary(engine.registry))
+      const kind = decodeURIComponent(path.slice("/api/schema/".length))
+      return Either.match(kindSchema(engine.registry, kind), {
+        onLeft: (error) => restError(422, error.message),
+        onRight: (schema) => json(schema)
+      })
+    })
 
   const login = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function* () {
@@ -138,18 +170,31 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
       return Either.match(result, {
         onLeft: (failure) => plain(restError(failure.status, failure.message)),
         onRight: (tokens) =>
-          plain(json({ access_token: tokens.access_token, refresh_token: tokens.refresh_token }), { type: "user", name: tokens.account.name })
+          plain(
+            json({ access_token: tokens.access_token, refresh_token: tokens.refresh_token }).pipe(
+              HttpServerResponse.unsafeSetCookie("access_token", tokens.access_token, cookieOptions(accounts.accessLifetimeS)),
+              HttpServerResponse.unsafeSetCookie("refresh_token", tokens.refresh_token, cookieOptions(accounts.refreshLifetimeS))
+            ),
+            { type: "user", name: tokens.account.name }
+          )
       })
     })
 
   const refresh = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function* () {
-      const token = bearerOf(request) ?? request.cookies["refresh_token"]
+      // Infrahub's `get_refresh_token`: the Bearer header, else the `refresh_token` cookie (never `access_token`).
+      const token = bearerHeaderOf(request) ?? request.cookies["refresh_token"]
       if (token === undefined) return plain(restError(401, "A JWT refresh token is required to perform this operation."))
       const result = yield* accounts.refresh(token)
       return Either.match(result, {
         onLeft: (failure) => plain(restError(failure.status, failure.message)),
-        onRight: (renewed) => plain(json({ access_token: renewed.access_token }), { type: "user", name: renewed.account.name })
+        onRight: (renewed) =>
+          plain(
+            json({ access_token: renewed.access_token }).pipe(
+              HttpServerResponse.unsafeSetCookie("access_token", renewed.access_token, cookieOptions(accounts.accessLifetimeS))
+            ),
+            { type: "user", name: renewed.account.name }
+          )
       })
     })
 
@@ -160,7 +205,11 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
       const result = yield* accounts.logout(token)
       return Either.match(result, {
         onLeft: (failure) => plain(restError(failure.status, failure.message)),
-        onRight: ({ account }) => plain(json(null), { type: "user", name: account.name })
+        onRight: ({ account }) =>
+          plain(
+            json(null).pipe(HttpServerResponse.expireCookie("access_token", { path: "/" }), HttpServerResponse.expireCookie("refresh_token", { path: "/" })),
+            { type: "user", name: account.name }
+          )
       })
     })
 
@@ -196,26 +245,27 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
   const route = (request: HttpServerRequest.HttpServerRequest, path: string): Effect.Effect<Handled> => {
     const method = request.method
     if (path === "/graphql" || path.startsWith("/graphql/")) {
-      if (method === "OPTIONS") {
-        return Effect.succeed(plain(HttpServerResponse.empty({ status: 200, headers: { allow: "GET, POST, OPTIONS" } })))
-      }
-      if (method !== "POST") return Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
+      if (method !== "POST" && method !== "OPTIONS") return Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
       const rest = path.slice("/graphql".length).replace(/^\/+/, "")
       const branch = rest === "" ? undefined : rest.split("/").map(decodeURIComponent).join("/")
-      if (branch !== undefined && !engine.branchExists(branch)) {
-        return Effect.succeed(plain(json({ errors: [`Branch: ${branch} not found.`] }, 404), null, branch))
-      }
-      return graphql(request, branch)
+      // Infrahub's GraphQL app authenticates first, then looks the branch up, then dispatches on the method.
+      return Effect.flatMap(callerOf(request, "graphql"), (caller) => {
+        if (Either.isLeft(caller)) return Effect.succeed({ ...caller.left, branch: branch ?? null })
+        if (branch !== undefined && !engine.branchExists(branch)) {
+          return Effect.succeed(plain(json({ errors: [`Branch: ${branch} not found.`] }, 404), caller.right.trace, branch))
+        }
+        if (method === "OPTIONS") {
+          return Effect.succeed(plain(HttpServerResponse.empty({ status: 200, headers: { allow: "GET, POST, OPTIONS" } }), caller.right.trace, branch ?? null))
+        }
+        return graphql(request, branch, caller.right)
+      })
     }
     if (path === "/api/schema" || path.startsWith("/api/schema/")) {
       return method === "GET" ? schemaRoute(request, path) : Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
     }
     if (path === "/schema.graphql" && method === "GET") {
-      return withRestCaller(request, (_caller, url) =>
-        Either.match(branchParam(url), {
-          onLeft: (response) => response,
-          onRight: (branch) => HttpServerResponse.text(engine.sdl(branch) ?? "", { contentType: "text/plain; charset=utf-8" })
-        })
+      return withBranchAndRestCaller(request, (branch) =>
+        HttpServerResponse.text(engine.sdl(branch) ?? "", { contentType: "text/plain; charset=utf-8" })
       )
     }
     if (path === "/api/info" && method === "GET") {
