@@ -1,5 +1,5 @@
 import { Effect, Either, Option, Schema } from "effect"
-import { Branches } from "../../infrahub/Branches.js"
+import { Branches, isClosedStatus } from "../../infrahub/Branches.js"
 import { type InfrahubGraphQLError, InfrahubProtocolError } from "../../infrahub/errors.js"
 import { requireDataMutation } from "../../infrahub/graphqlGuard.js"
 import { type LiteralValue, renderLiteral } from "../../infrahub/graphqlLiteral.js"
@@ -33,15 +33,21 @@ const landing = <A>(result: OnBranch<A>) => ({
   })
 })
 
-const KindParam = Schema.String.pipe(Schema.minLength(1)).annotations({
+// Custom messages and exact optionals: without them a bad value is reported as "Expected <the
+// parameter's description>, actual …; Expected undefined, actual …", which tells a model nothing.
+const KindParam = Schema.String.pipe(Schema.minLength(1, { message: () => "kind must not be empty; get_schema() lists the kinds" })).annotations({
   description: "Kind of the object, e.g. DcimDevice (see get_schema())."
 })
 
-const HfidParam = Schema.Array(Schema.String).pipe(Schema.minItems(1)).annotations({
+const HfidParam = Schema.Array(Schema.String).pipe(
+  Schema.minItems(1, { message: () => "hfid must list the values of the kind's human_friendly_id fields, or be left out" })
+).annotations({
   description: 'Human-friendly id: the values of the kind\'s human_friendly_id fields, e.g. ["atl1-edge1"].'
 })
 
-const IdParam = Schema.String.pipe(Schema.minLength(1)).annotations({ description: "The object's id (UUID)." })
+const IdParam = Schema.String.pipe(Schema.minLength(1, { message: () => "id must not be empty: pass the object's id, or leave it out" })).annotations({
+  description: "The object's id (UUID)."
+})
 
 const asRecord = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
@@ -97,6 +103,15 @@ const render = (value: LiteralValue) =>
       })
   })
 
+/**
+ * The top-level fields of a failed mutation document that did produce data. Infrahub runs each
+ * top-level mutation field on its own, so those were applied; a field whose value is null was not.
+ */
+const appliedFields = (data: unknown): Readonly<Record<string, unknown>> | undefined => {
+  const entries = Object.entries(asRecord(data) ?? {}).filter(([, value]) => value !== null && value !== undefined)
+  return entries.length === 0 ? undefined : Object.fromEntries(entries)
+}
+
 /** A GraphQL error from a write, with the place to check next. */
 const writeFailed = (kind: string) => (error: InfrahubGraphQLError) =>
   Effect.fail(
@@ -109,10 +124,11 @@ const writeFailed = (kind: string) => (error: InfrahubGraphQLError) =>
 const NodeUpsertParams = Schema.Struct({
   kind: KindParam,
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-    description: 'Attribute values by name, e.g. {"name": "atl1-edge2", "status": "active"}. Scalar attributes only.'
+    description: 'Attribute values by name, e.g. {"name": "atl1-edge2", "status": "active"}. Scalar attributes only.',
+    message: () => 'data must be an object of attribute values by name, e.g. {"name": "atl1-edge2"}'
   }),
-  id: Schema.optional(IdParam),
-  hfid: Schema.optional(HfidParam)
+  id: Schema.optionalWith(IdParam, { exact: true }),
+  hfid: Schema.optionalWith(HfidParam, { exact: true })
 })
 
 const NodeUpsertResult = Schema.Struct({
@@ -170,7 +186,11 @@ export const nodeUpsert = makeTool({
     })
 })
 
-const NodeDeleteParams = Schema.Struct({ kind: KindParam, id: Schema.optional(IdParam), hfid: Schema.optional(HfidParam) })
+const NodeDeleteParams = Schema.Struct({
+  kind: KindParam,
+  id: Schema.optionalWith(IdParam, { exact: true }),
+  hfid: Schema.optionalWith(HfidParam, { exact: true })
+})
 
 const NodeDeleteResult = Schema.Struct({
   deleted_id: Schema.NullOr(Schema.String),
@@ -223,7 +243,7 @@ export const nodeDelete = makeTool({
 })
 
 const MutateGraphQLParams = Schema.Struct({
-  query: Schema.String.pipe(Schema.minLength(1)).annotations({
+  query: Schema.String.pipe(Schema.minLength(1, { message: () => "query must not be empty: pass a GraphQL mutation document" })).annotations({
     description: "A GraphQL mutation document, e.g. mutation { DcimDeviceUpdate(data: {id: \"…\", tags: [{id: \"…\"}]}) { ok } }. Branch and schema mutations are refused."
   }),
   variables: GraphQLVariables
@@ -250,14 +270,18 @@ export const mutateGraphQL = makeTool({
       const sessions = yield* SessionBranches
       const client = yield* InfrahubClient
       const written = yield* sessions.write((branch) => client.graphql({ query: args.query, variables: args.variables, branch })).pipe(
-        Effect.catchTag("InfrahubGraphQLError", (error) =>
-          Effect.fail(
-            new ToolError({
-              message: error.data === null || error.data === undefined ? error.message : `${error.message}\nPartial data: ${compactJson(error.data)}`,
-              remediation: "Check the mutation against infrahub://graphql-schema (inputs are <Kind>CreateInput / <Kind>UpdateInput) and retry; parts reported in the partial data were applied."
-            })
+        Effect.catchTag("InfrahubGraphQLError", (error) => {
+          const applied = appliedFields(error.data)
+          const check = "Check the mutation against infrahub://graphql-schema (inputs are <Kind>CreateInput / <Kind>UpdateInput)"
+          return Effect.fail(
+            applied === undefined
+              ? new ToolError({ message: error.message, remediation: `${check} and retry.` })
+              : new ToolError({
+                  message: `${error.message}\nApplied before the error (kept on your session branch): ${compactJson(applied)}`,
+                  remediation: `${check}, then retry only the parts that failed: the fields listed as applied are already on your session branch.`
+                })
           )
-        )
+        })
       )
       return { data: { ...written.value }, ...landing(written) }
     })
@@ -267,9 +291,12 @@ const ProposeChangesParams = Schema.Struct({
   title: Schema.Trim.pipe(Schema.minLength(1, { message: () => "title must not be blank" })).annotations({
     description: "Title of the proposed change, e.g. 'Add edge router atl1-edge2'."
   }),
-  description: Schema.optional(Schema.String.annotations({ description: "What changed and why, for the reviewer." })),
-  destination_branch: Schema.optional(
-    Schema.String.pipe(Schema.minLength(1)).annotations({ description: "Target branch; defaults to Infrahub's default branch." })
+  description: Schema.optionalWith(Schema.String.annotations({ description: "What changed and why, for the reviewer." }), { exact: true }),
+  destination_branch: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.minLength(1, { message: () => "destination_branch must not be empty: leave it out to target the default branch" })
+    ).annotations({ description: "Target branch; defaults to Infrahub's default branch." }),
+    { exact: true }
   )
 })
 
@@ -345,14 +372,7 @@ export const proposeChanges = makeTool({
         .graphql({ query: `mutation { CoreProposedChangeCreate(data: ${renderLiteral(data)}) { ok object { id state { value } } } }` })
         .pipe(
           Effect.flatMap((answer) => mutationPayload(answer, "CoreProposedChangeCreate")),
-          Effect.catchTag("InfrahubGraphQLError", (error) =>
-            Effect.fail(
-              new ToolError({
-                message: `Infrahub refused the proposed change: ${error.errors.map((e) => e.message).join(" | ")}`,
-                remediation: "Check that the session branch still exists (get_session_info, infrahub://branches) and that destination_branch is valid."
-              })
-            )
-          )
+          Effect.catchTag("InfrahubGraphQLError", (error) => proposalRefused(source.value, error))
         )
       const object = asRecord(created["object"])
       const id = object?.["id"]
@@ -370,11 +390,43 @@ export const proposeChanges = makeTool({
     })
 })
 
-const ResetParams = Schema.Struct({
-  branch: Schema.optional(
-    Schema.String.pipe(Schema.minLength(1)).annotations({
-      description: "Switch to this branch (created when missing and it matches the session-branch pattern). Omit to start afresh: the next write creates a new branch."
+/**
+ * Why Infrahub refused a proposed change. When the session branch itself was merged or deleted
+ * (nothing has noticed yet: only a write moves the session to a fresh branch), say so: pointing at
+ * get_session_info would show the closed branch as if all were well. One extra request, on refusal only.
+ */
+const proposalRefused = (source: string, error: InfrahubGraphQLError) =>
+  Effect.gen(function* () {
+    const branches = yield* Branches
+    const found = yield* Effect.option(branches.get(source))
+    const afresh =
+      "Your next write (node_upsert, node_delete, mutate_graphql) moves the session to a fresh branch, or call reset_session_branch(); make the remaining changes there, then call propose_changes again."
+    if (Option.isSome(found) && Option.isNone(found.value)) {
+      return yield* new ToolError({
+        message: `Cannot propose changes: your session branch '${source}' no longer exists in Infrahub (it was deleted).`,
+        remediation: afresh
+      })
+    }
+    if (Option.isSome(found) && Option.isSome(found.value) && isClosedStatus(found.value.value.status)) {
+      return yield* new ToolError({
+        message: `Cannot propose changes: your session branch '${source}' ${found.value.value.status === "MERGED" ? "was already merged" : "is being deleted"}, so it takes no proposed change.`,
+        remediation: `Check with get_nodes whether its changes reached the default branch. ${afresh}`
+      })
+    }
+    return yield* new ToolError({
+      message: `Infrahub refused the proposed change: ${error.errors.map((e) => e.message).join(" | ")}`,
+      remediation: "Check destination_branch (infrahub://branches lists the branches; Infrahub may accept only the default branch as destination) and retry."
     })
+  })
+
+const ResetParams = Schema.Struct({
+  branch: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.minLength(1, { message: () => "branch must not be empty: leave it out to start a fresh session branch" })
+    ).annotations({
+      description: "Switch to this branch (created when missing and it matches the session-branch pattern). Omit to start afresh: the next write creates a new branch."
+    }),
+    { exact: true }
   )
 })
 
