@@ -16,6 +16,9 @@ import { allTools } from "../mcp/tools/index.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import { SERVER_NAME, VERSION } from "../version.js"
 
+/** Effectively forever (a year; timers need a finite value). */
+const STDIO_WORKSPACE_LIFETIME_MS = 365 * 24 * 3600 * 1000
+
 /** How long a fetched schema is trusted before a cheap hash check (reads stay at one request meanwhile). */
 const SCHEMA_FRESH_MS = 30_000
 
@@ -104,7 +107,9 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
     pattern: config.branch.pattern,
     maxRetries: config.branch.maxRetries,
     maxWorkspaces: config.http.maxSessions,
-    idleTimeoutMs: config.http.sessionIdleTimeoutMs
+    // Over stdio the process is the one workspace: it lives as long as the process. Over HTTP,
+    // sessions end explicitly (and forget their branch); the idle timeout reclaims stateless ones.
+    idleTimeoutMs: config.transport === "stdio" ? STDIO_WORKSPACE_LIFETIME_MS : config.http.sessionIdleTimeoutMs
   }).pipe(Layer.provideMerge(domain))
   const policy = AccessPolicy.layer({
     readOnly: config.readOnly,

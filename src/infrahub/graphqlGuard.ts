@@ -6,6 +6,7 @@ import {
   type ASTNode,
   type DefinitionNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type FragmentSpreadNode,
   type OperationDefinitionNode,
@@ -142,20 +143,20 @@ export const requireDataMutation = (
   })
 
 /**
- * The real names of the top-level fields an operation selects (all operations when no name is
- * given): aliases resolved, fragment spreads and inline fragments expanded whatever their type
- * condition or directives, each name once, in document order. Every definition of a repeated
- * fragment name counts and cycles are cut, so the answer errs towards including a field.
+ * Every top-level field node an operation selects (all operations when no name is given), with
+ * fragment spreads and inline fragments expanded whatever their type condition or directives, in
+ * document order. Every definition of a repeated fragment name counts and cycles are cut, so the
+ * answer errs towards including a field.
  */
-export const topLevelFields = (doc: DocumentNode, operationName?: string): ReadonlyArray<string> => {
+export const topLevelFieldNodes = (doc: DocumentNode, operationName?: string): ReadonlyArray<FieldNode> => {
   const fragments = fragmentsByName(doc)
-  const seen = new Set<string>()
+  const found: Array<FieldNode> = []
   const expanded = new Set<string>()
   const visit = (selectionSet: SelectionSetNode): void => {
     for (const selection of selectionSet.selections) {
       switch (selection.kind) {
         case Kind.FIELD:
-          seen.add(selection.name.value)
+          found.push(selection)
           break
         case Kind.INLINE_FRAGMENT:
           visit(selection.selectionSet)
@@ -173,8 +174,13 @@ export const topLevelFields = (doc: DocumentNode, operationName?: string): Reado
   for (const op of operations(doc)) {
     if (operationName === undefined || op.name?.value === operationName) visit(op.selectionSet)
   }
-  return [...seen]
+  return found
 }
+
+/** The real names (aliases resolved) of {@link topLevelFieldNodes}, each once, in document order. */
+export const topLevelFields = (doc: DocumentNode, operationName?: string): ReadonlyArray<string> => [
+  ...new Set(topLevelFieldNodes(doc, operationName).map((field) => field.name.value))
+]
 
 // --- internals --------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ const RelationshipEntry = Schema.Struct({
 const KindEntry = Schema.Struct({
   name: Schema.String,
   namespace: Schema.String,
+  branch: Nullable(Schema.String),
   kind: Schema.optional(Schema.String),
   label: Nullable(Schema.String),
   description: Nullable(Schema.String),
@@ -96,6 +97,11 @@ export interface KindInfo {
   readonly label: string
   readonly description: string | undefined
   readonly category: KindCategory
+  /**
+   * Infrahub's branch support: `agnostic` kinds (accounts, permissions, proposed changes, …) exist
+   * once for all branches, so a "branch" write to them changes the default branch at once.
+   */
+  readonly branchSupport: "aware" | "agnostic" | "local"
   readonly attributes: ReadonlyArray<AttributeInfo>
   readonly relationships: ReadonlyArray<RelationshipInfo>
   readonly humanFriendlyId: ReadonlyArray<string> | undefined
@@ -123,6 +129,7 @@ const toKindInfo = (entry: typeof KindEntry.Type, category: KindCategory): KindI
   label: orUndefined(entry.label) ?? entry.name,
   description: orUndefined(entry.description),
   category,
+  branchSupport: entry.branch === "agnostic" || entry.branch === "local" ? entry.branch : "aware",
   attributes: entry.attributes.map((a) => ({
     name: a.name,
     kind: a.kind,

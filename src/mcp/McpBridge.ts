@@ -160,6 +160,9 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             })
             const measured = Effect.gen(function* () {
               const started = yield* Clock.currentTimeMillis
+              // Any request keeps the workspace alive, not only writes: its session branch must not
+              // idle out while the session is busy reading.
+              yield* sessions.touch
               const exit = yield* Effect.exit(program)
               yield* Metric.increment(Metric.tagged(requestsTotal, "method", method))
               yield* Metric.update(Metric.tagged(latencyMs, "method", method), (yield* Clock.currentTimeMillis) - started)

@@ -25,6 +25,13 @@ export const toJsonSchema = <A, I>(schema: Schema.Schema<A, I>): Record<string, 
       const { $ref: _ignored, ...rest } = node
       return clean({ ...(isObject(target ?? null) ? (target as object) : {}), ...rest }, depth + 1)
     }
+    const allOf = node["allOf"]
+    if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0] ?? null)) {
+      // Effect wraps an annotated refinement as `{allOf: [inner], description, default}`: flatten it,
+      // the outer keys (the property's own description and default) winning.
+      const { allOf: _single, ...outer } = node
+      return clean({ ...(allOf[0] as object), ...outer }, depth + 1)
+    }
     const result: Record<string, Json> = {}
     for (const [key, value] of Object.entries(node)) {
       if (key === "$id" || key === "$schema" || key === "$defs" || key === "title") continue

@@ -52,10 +52,21 @@ const retryTransient =
             })
     })
 
-const formatIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+/**
+ * One line per problem. An optional argument is a union with `undefined`, so every bad value also
+ * reports "Expected undefined": noise next to the real problem at the same path, dropped.
+ */
+export const formatIssues = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const key = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
+  const pathsWithOtherIssues = new Set(
+    issues.filter((issue) => !issue.message.startsWith("Expected undefined, actual")).map((issue) => key(issue.path))
+  )
+  return issues
+    .filter((issue) => !(issue.message.startsWith("Expected undefined, actual") && pathsWithOtherIssues.has(key(issue.path))))
+    .map((issue) => (issue.path.length > 0 ? `${key(issue.path)}: ${issue.message}` : issue.message))
     .join("; ")
+}
 
 /** Decodes raw arguments against the tool's schema; unknown arguments are refused, not ignored. */
 const decodeArgs =

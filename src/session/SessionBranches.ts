@@ -71,6 +71,8 @@ export interface SessionBranchesShape {
   readonly switchTo: (name: string) => Effect.Effect<SwitchResult, SessionBranchError, Needs>
   /** Drops a workspace's state when its MCP session ends. */
   readonly forget: (workspace: string) => Effect.Effect<void>
+  /** Marks the workspace as in use (any request), so its branch does not idle out between writes. */
+  readonly touch: Effect.Effect<void, never, RequestContext>
 }
 
 /** Messages Infrahub uses when a branch no longer takes writes (legacy and error-catalogue forms). */
@@ -242,7 +244,8 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         write,
         reset: Effect.flatMap(workspace, (key) => store.modify(key, (current) => [current, Option.none()])),
         switchTo,
-        forget: (key) => store.delete(key)
+        forget: (key) => store.delete(key),
+        touch: Effect.asVoid(Effect.flatMap(workspace, (key) => store.get(key)))
       })
     })
 

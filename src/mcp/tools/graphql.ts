@@ -12,11 +12,11 @@ export const GraphQLVariables = Schema.optional(
 )
 
 const QueryGraphQLParams = Schema.Struct({
-  query: Schema.String.pipe(Schema.minLength(1)).annotations({
+  query: Schema.String.pipe(Schema.minLength(1, { message: () => "query must not be empty: pass a GraphQL query document" })).annotations({
     description: "A GraphQL query document (no mutations). Field names follow the schema: read infrahub://graphql-schema or get_schema(kind)."
   }),
   branch: Schema.optional(
-    Schema.String.pipe(Schema.minLength(1)).annotations({ description: "Branch to query. Defaults to Infrahub's default branch." })
+    Schema.String.pipe(Schema.minLength(1, { message: () => "branch must not be empty: name a branch (see infrahub://branches), or leave it out for the default branch" })).annotations({ description: "Branch to query. Defaults to Infrahub's default branch." })
   ),
   variables: GraphQLVariables
 })

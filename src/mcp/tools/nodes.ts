@@ -17,11 +17,11 @@ const PAGE_SIZE = 500
 /** `limit=-1` stops here: beyond it the answer would blow the response limit anyway. */
 const MAX_ALL_NODES = 10_000
 
-const KindParam = Schema.String.pipe(Schema.minLength(1)).annotations({
+const KindParam = Schema.String.pipe(Schema.minLength(1, { message: () => "kind must not be empty; get_schema() lists the kinds" })).annotations({
   description: "Kind of the objects, e.g. DcimDevice. Read infrahub://schema or call get_schema() for valid kinds."
 })
 const BranchParam = Schema.optional(
-  Schema.String.pipe(Schema.minLength(1)).annotations({ description: "Branch to query. Defaults to Infrahub's default branch." })
+  Schema.String.pipe(Schema.minLength(1, { message: () => "branch must not be empty: name a branch (see infrahub://branches), or leave it out for the default branch" })).annotations({ description: "Branch to query. Defaults to Infrahub's default branch." })
 )
 
 const NodeSummary = Schema.Struct({
@@ -131,10 +131,15 @@ const GetNodesParams = Schema.Struct({
     description: "Return every attribute value and small relationships (as TOON rows) instead of just labels. More expensive: omit when labels or counts suffice.",
     default: false
   }),
-  limit: Schema.optionalWith(Schema.Union(Schema.Literal(-1), Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))), {
+  limit: Schema.optionalWith(Schema.Int.pipe(
+    Schema.filter((limit) => limit === -1 || limit >= 1, {
+      message: () => "limit must be a whole number of at least 1, or -1 for all nodes",
+      jsonSchema: { anyOf: [{ const: -1 }, { minimum: 1 }] }
+    })
+  ), {
     default: () => 50
   }).annotations({ description: "Maximum nodes to return (default 50). -1 returns all (reports progress; may be expensive).", default: 50 }),
-  offset: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)), { default: () => 0 }).annotations({
+  offset: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0, { message: () => "offset must be a whole number of at least 0" })), { default: () => 0 }).annotations({
     description: "Nodes to skip, for paging with `limit`.",
     default: 0
   })
@@ -236,7 +241,7 @@ const SearchNodesParams = Schema.Struct({
   ),
   kind: KindParam,
   branch: BranchParam,
-  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 100)), { default: () => 10 }).annotations({
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 100, { message: () => "limit must be a whole number from 1 to 100" })), { default: () => 10 }).annotations({
     description: "Maximum results, 1–100 (default 10).",
     default: 10
   })

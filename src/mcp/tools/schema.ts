@@ -6,12 +6,12 @@ import { makeTool, READ_ANNOTATIONS } from "../ToolSpec.js"
 
 const GetSchemaParams = Schema.Struct({
   kind: Schema.optional(
-    Schema.String.pipe(Schema.minLength(1)).annotations({
+    Schema.String.pipe(Schema.minLength(1, { message: () => "kind must not be empty: leave it out for the catalog of kinds" })).annotations({
       description: "A kind (e.g. DcimDevice) for its attributes, relationships and filters. Omit for the catalog of all kinds."
     })
   ),
   branch: Schema.optional(
-    Schema.String.pipe(Schema.minLength(1)).annotations({ description: "Branch whose schema to read. Defaults to Infrahub's default branch." })
+    Schema.String.pipe(Schema.minLength(1, { message: () => "branch must not be empty: name a branch (see infrahub://branches), or leave it out for the default branch" })).annotations({ description: "Branch whose schema to read. Defaults to Infrahub's default branch." })
   )
 })
 
