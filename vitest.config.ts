@@ -7,6 +7,8 @@ export default defineConfig({
     globalSetup: ["test/support/globalSetup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    pool: "forks"
+    pool: "forks",
+    // Most time is spent waiting on spawned servers and sockets, not on CPU: run more files at once.
+    poolOptions: { forks: { maxForks: 4, minForks: 1 } }
   }
 })

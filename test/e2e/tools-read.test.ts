@@ -134,7 +134,7 @@ describe("tools/list", () => {
     expect(Object.keys(search.properties)).toEqual(["query", "kind", "branch", "limit"])
     expect(search.required).toEqual(["query", "kind"])
     expect(search.properties["limit"]?.default).toBe(10)
-    expect(search.properties["limit"]?.allOf?.[0]).toMatchObject({ minimum: 1, maximum: 100 })
+    expect(search.properties["limit"]).toMatchObject({ type: "integer", minimum: 1, maximum: 100 })
     // What the model reads to fill `query`: our description, not the schema library's default.
     expect(search.properties["query"]?.description).toMatch(/Text to look for/)
     expect(search.properties["query"]?.minLength).toBe(1)
