@@ -11,7 +11,10 @@ import { queryGraphQL } from "./graphql.js"
 import { getNodes, searchNodes } from "./nodes.js"
 import { getSchema } from "./schema.js"
 import { getSessionInfo } from "./session.js"
-import { mutateGraphQL, nodeDelete, nodeUpsert, proposeChanges, resetSessionBranch } from "./write.js"
+import { mutateGraphQL } from "./mutateGraphQL.js"
+import { nodeDelete, nodeUpsert } from "./nodeWrites.js"
+import { proposeChanges } from "./proposeChanges.js"
+import { resetSessionBranch } from "./resetSessionBranch.js"
 
 /** What the tools need: app services (captured by the registry) and request services (per call). */
 export type ToolServices =
