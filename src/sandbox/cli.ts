@@ -24,7 +24,8 @@ export const runSandbox = (command: SandboxCommand) =>
     const token = sandbox.tokens[0] === undefined ? "" : Redacted.value(sandbox.tokens[0])
     const lines = [
       `Infrahub sandbox (Infrahub ${SANDBOX_INFRAHUB_VERSION} API, in memory) listening on ${sandbox.url}`,
-      `API token (X-INFRAHUB-KEY): ${token}${tokens.length === 0 ? "   (random; set one with --token or INFRAHUB_SANDBOX_TOKEN)" : ""}`,
+      `API token (X-INFRAHUB-KEY): ${token}${tokens.length === 0 ? "   (random; set one with --token or INFRAHUB_SANDBOX_TOKEN)" : "   (account admin)"}`,
+      ...sandbox.tokens.slice(1).map((other, index) => `Also accepted: ${Redacted.value(other)}   (account token-${index + 2})`),
       ...command.users.map((user) => `Login user: ${user.username} (POST ${sandbox.url}/api/auth/login)`),
       `Data: ${command.seed === "demo" ? "demo data set" : "empty"}${command.data.length > 0 ? ` + ${command.data.join(", ")}` : ""}`,
       ...(command.debugEndpoints ? [`Debug endpoints: ${sandbox.url}/__sandbox/requests, ${sandbox.url}/__sandbox/faults`] : []),
