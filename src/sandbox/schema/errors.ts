@@ -8,6 +8,8 @@ export interface SchemaProblem {
   readonly kind?: string
   readonly problem: string
   readonly fix: string
+  /** For a kind defined in two files with different definitions: the file of the earlier one. */
+  readonly duplicateOf?: string
 }
 
 export const renderProblem = (p: SchemaProblem): string =>

@@ -23,6 +23,8 @@ export const mergeSources = (
   problems: Array<SchemaProblem>
 ): Origins => {
   const origins: Origins = { kinds: new Map(), fields: new Map() }
+  /** Each user kind's definition as first loaded, before extensions or processing touch it. */
+  const definitions = new Map<string, string>()
   const builtins = new Set(branch.allNames)
   roots.forEach((root, index) => {
     for (const kind of [...root.nodes, ...root.generics]) {
@@ -43,13 +45,17 @@ export const mergeSources = (
       }
       const previous = origins.kinds.get(name)
       if (previous !== undefined) {
+        // Loading the same definition again changes nothing in Infrahub: only a different one conflicts.
+        if (sameDefinition(definitions.get(name), kind)) continue
         problems.push({
-          file: root.file, kind: name, problem: `is defined twice (also in ${previous}).`,
-          fix: "Keep a single definition of each kind across all schema files."
+          file: root.file, kind: name, problem: `is defined twice, differently (also in ${previous}).`,
+          fix: "Keep a single definition of each kind across all schema files.",
+          duplicateOf: previous
         })
         continue
       }
       origins.kinds.set(name, root.file)
+      definitions.set(name, JSON.stringify(kind))
       branch.set(kind)
     }
     for (const extension of root.extensions) {
@@ -89,6 +95,8 @@ export const mergeSources = (
   checkReferences(branch, origins, problems)
   return origins
 }
+
+const sameDefinition = (first: string | undefined, again: WorkKind): boolean => first === JSON.stringify(again)
 
 /** `inherit_from` must name generics, relationship peers existing kinds (Infrahub's `validate_kinds`). */
 const checkReferences = (branch: WorkBranch, origins: Origins, problems: Array<SchemaProblem>): void => {

@@ -100,4 +100,15 @@ describe("loadSchemaFiles", () => {
       const registry = yield* loadSchemaFiles([...BASE_SCHEMA_FILES].reverse())
       expect(registry.byKind.get("IpamPrefix")?.schema.relationships.find((r) => r.name === "location")?.peer).toBe("LocationHosting")
     }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("accepts the same kind defined identically in two files (a copy of the base schemas), as a reload of it", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const copies: Record<string, string> = {}
+      for (const file of BASE_SCHEMA_FILES) copies[`copy/${file.split("/").pop() ?? ""}`] = yield* fs.readFileString(file)
+      const root = yield* tempTree(copies)
+      const once = yield* loadSchemaFiles(BASE_SCHEMA_FILES)
+      const twice = yield* loadSchemaFiles([...BASE_SCHEMA_FILES, join(root, "copy")])
+      expect(twice.dump.main).toBe(once.dump.main)
+    }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 })

@@ -47,9 +47,12 @@ describe("schema files are refused, with the file, the kind and the problem", ()
 
   it("with a restricted namespace, a duplicate kind, or a built-in kind", () => {
     expectProblem(`version: "1.0"\nnodes:\n  - name: Widget\n    namespace: Core\n`, "CoreWidget", "restricted namespace 'Core'")
-    const twice = node("    attributes:\n      - name: size\n        kind: Number")
-    const problems = refused({ "a.yml": twice, "b.yml": twice })
-    expect(problems).toEqual([expect.objectContaining({ file: "b.yml", kind: "TestWidget", problem: "is defined twice (also in a.yml)." })])
+    const once = node("    attributes:\n      - name: size\n        kind: Number")
+    const otherwise = node("    attributes:\n      - name: size\n        kind: Text")
+    const problems = refused({ "a.yml": once, "b.yml": otherwise })
+    expect(problems).toEqual([
+      expect.objectContaining({ file: "b.yml", kind: "TestWidget", problem: "is defined twice, differently (also in a.yml).", duplicateOf: "a.yml" })
+    ])
     expectProblem(`version: "1.0"\nnodes:\n  - name: Tag\n    namespace: Builtin\n`, "BuiltinTag", "already a built-in")
   })
 
