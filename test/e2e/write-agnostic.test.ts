@@ -89,4 +89,27 @@ describe("writes to branch-agnostic kinds are refused", () => {
     })
     expect(allowed["data"]).toEqual({ RelationshipAdd: { ok: true } })
   })
+
+  it.each([
+    ["an account token for the server's own account", 'mutation { InfrahubAccountTokenCreate(data: {name: "mine"}) { ok object { token } } }', "InfrahubAccountTokenCreate"],
+    ["a password change of the server's account", 'mutation { InfrahubAccountSelfUpdate(data: {password: "x"}) { ok } }', "InfrahubAccountSelfUpdate"],
+    ["a proposed-change review", 'mutation { CoreProposedChangeReview(data: {id: "x", decision: APPROVE}) { ok } }', "CoreProposedChangeReview"],
+    ["a diff refresh", 'mutation { DiffUpdate(data: {branch: "x"}) { ok } }', "DiffUpdate"],
+    ["a mutation of a kind that does not exist", 'mutation { DcimDeviseCreate(data: {}) { ok } }', "DcimDeviseCreate"],
+    ["a Create of a generic (Infrahub has none)", 'mutation { DcimGenericDeviceCreate(data: {}) { ok } }', "DcimGenericDeviceCreate"]
+  ])("mutate_graphql runs data mutations only: refuses %s", async (_label, query, field) => {
+    sandbox.clearRequests()
+    const text = await callError(session.client, "mutate_graphql", { query })
+    expect(text).toContain(`mutate_graphql runs data mutations only, and ${field}`)
+    expect(sandbox.requests()).toEqual([])
+  })
+
+  it("mutate_graphql lets an IP pool allocation through to Infrahub", async () => {
+    sandbox.clearRequests()
+    await session.client.callTool({
+      name: "mutate_graphql",
+      arguments: { query: 'mutation { IPPrefixPoolGetResource(data: {id: "no-such-pool"}) { ok } }' }
+    })
+    expect(sandbox.requests().map((r) => r.operations)).toEqual([["IPPrefixPoolGetResource"]])
+  })
 })

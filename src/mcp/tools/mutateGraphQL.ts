@@ -1,6 +1,6 @@
 import { Effect, Either, Option, Schema } from "effect"
 import type { DocumentNode } from "graphql"
-import { BranchAgnosticWrite, writeTargets } from "../../infrahub/agnosticGuard.js"
+import { BranchAgnosticWrite, NotADataMutation, writeTargets } from "../../infrahub/dataMutationGuard.js"
 import { InfrahubProtocolError } from "../../infrahub/errors.js"
 import { requireDataMutation } from "../../infrahub/graphqlGuard.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"
@@ -63,6 +63,7 @@ const refuseBranchAgnosticWrites = (document: DocumentNode, variables: Readonly<
     const catalog = yield* SchemaCatalog
     const schema = yield* catalog.forBranch(undefined)
     const targets = yield* Either.match(writeTargets(document, schema, variables), { onLeft: Effect.fail, onRight: Effect.succeed })
+    if (targets.notDataMutations.length > 0) return yield* new NotADataMutation({ fields: targets.notDataMutations })
     if (targets.agnosticFields.length > 0) return yield* new BranchAgnosticWrite({ targets: targets.agnosticFields })
     if (targets.relationshipNodeIds.length === 0) return
     const sessions = yield* SessionBranches

@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { BranchAgnosticWrite } from "../../infrahub/agnosticGuard.js"
+import { BranchAgnosticWrite } from "../../infrahub/dataMutationGuard.js"
 import { type InfrahubGraphQLError, InfrahubProtocolError } from "../../infrahub/errors.js"
 import type { LiteralValue } from "../../infrahub/graphqlLiteral.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"

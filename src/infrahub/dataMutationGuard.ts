@@ -4,10 +4,15 @@ import { topLevelFieldNodes } from "./graphqlGuard.js"
 import type { BranchSchema } from "./schemaModel.js"
 
 /**
+ * What `mutate_graphql` may run: data mutations of the schema's branch-aware kinds
+ * (`<Kind>Create/Update/Upsert/Delete`), `RelationshipAdd/Remove` and IP pool allocations — an
+ * allowlist, so Infrahub's other mutations (account tokens and passwords, proposed-change reviews and
+ * merges, tasks, repositories, diffs, generators, …) never run through it, whatever their name.
+ *
  * Writes must stay on the session branch until a human merges them, but Infrahub's branch-agnostic
  * kinds (accounts, groups, permissions, proposed changes, webhooks, repositories, pools, …) exist
  * once for every branch: a mutation of one sent to a session branch changes the default branch at
- * once. This guard finds such writes in a mutation document before it is sent.
+ * once. Those are refused too.
  */
 
 export class BranchAgnosticWrite extends Schema.TaggedError<BranchAgnosticWrite>()("BranchAgnosticWrite", {
@@ -18,6 +23,17 @@ export class BranchAgnosticWrite extends Schema.TaggedError<BranchAgnosticWrite>
   }
   get remediation(): string {
     return "Change only branch-aware objects through this server (accounts, groups, permissions, proposed changes and similar are administered in Infrahub itself); use propose_changes to open a proposed change."
+  }
+}
+
+export class NotADataMutation extends Schema.TaggedError<NotADataMutation>()("NotADataMutation", {
+  fields: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `mutate_graphql runs data mutations only, and ${this.fields.join(", ")} ${this.fields.length === 1 ? "is not one" : "are not"}. Nothing was sent.`
+  }
+  get remediation(): string {
+    return "Use <Kind>Create, <Kind>Update, <Kind>Upsert or <Kind>Delete of a kind in get_schema(), RelationshipAdd/RelationshipRemove, or an IP pool allocation (IPPrefixPoolGetResource, IPAddressPoolGetResource). Everything else is done in Infrahub by a person."
   }
 }
 
@@ -35,6 +51,13 @@ export class UnresolvedRelationshipTarget extends Schema.TaggedError<UnresolvedR
 
 const MUTATION_SUFFIX = /^(.+?)(Create|Update|Upsert|Delete)$/
 const RELATIONSHIP_MUTATIONS = new Set(["RelationshipAdd", "RelationshipRemove"])
+/** Allocations from IP pools land on the branch they are sent to (both names Infrahub has used). */
+const POOL_ALLOCATIONS = new Set([
+  "IPPrefixPoolGetResource",
+  "IPAddressPoolGetResource",
+  "InfrahubIPPrefixPoolGetResource",
+  "InfrahubIPAddressPoolGetResource"
+])
 
 /** A literal or variable `data.id` of a relationship mutation; `undefined` when not statically known. */
 const dataId = (value: ValueNode | undefined, variables: Readonly<Record<string, unknown>>): string | undefined => {
@@ -56,6 +79,8 @@ const dataId = (value: ValueNode | undefined, variables: Readonly<Record<string,
 }
 
 export interface WriteTargets {
+  /** Top-level fields outside the allowlist (not a data mutation of this schema). */
+  readonly notDataMutations: ReadonlyArray<string>
   /** `<Kind>Create/Update/Upsert/Delete` fields whose kind is branch-agnostic. */
   readonly agnosticFields: ReadonlyArray<string>
   /** Node ids that `RelationshipAdd/Remove` change: their kinds must be looked up before sending. */
@@ -68,18 +93,29 @@ export const writeTargets = (
   schema: BranchSchema,
   variables: Readonly<Record<string, unknown>>
 ): Either.Either<WriteTargets, UnresolvedRelationshipTarget> => {
+  const notDataMutations = new Set<string>()
   const agnosticFields = new Set<string>()
   const relationshipNodeIds = new Set<string>()
   for (const field of topLevelFieldNodes(doc)) {
     const name = field.name.value
+    if (name === "__typename" || POOL_ALLOCATIONS.has(name)) continue
     if (RELATIONSHIP_MUTATIONS.has(name)) {
       const id = dataId(field.arguments?.find((a) => a.name.value === "data")?.value, variables)
       if (id === undefined) return Either.left(new UnresolvedRelationshipTarget({ field: name }))
       relationshipNodeIds.add(id)
       continue
     }
-    const kind = MUTATION_SUFFIX.exec(name)?.[1]
-    if (kind !== undefined && schema.kinds.get(kind)?.branchSupport === "agnostic") agnosticFields.add(name)
+    const match = MUTATION_SUFFIX.exec(name)
+    const kind = match?.[1] === undefined ? undefined : schema.kinds.get(match[1])
+    // Infrahub generates Create/Upsert/Delete for nodes and only Update for generics.
+    const generated =
+      kind !== undefined && (kind.category === "node" || (kind.category === "generic" && match?.[2] === "Update"))
+    if (!generated) notDataMutations.add(name)
+    else if (kind.branchSupport === "agnostic") agnosticFields.add(name)
   }
-  return Either.right({ agnosticFields: [...agnosticFields], relationshipNodeIds: [...relationshipNodeIds] })
+  return Either.right({
+    notDataMutations: [...notDataMutations],
+    agnosticFields: [...agnosticFields],
+    relationshipNodeIds: [...relationshipNodeIds]
+  })
 }
