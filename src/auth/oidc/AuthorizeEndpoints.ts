@@ -118,6 +118,8 @@ export const makeAuthorizeEndpoints = (deps: AuthorizeDeps) => {
     return value !== undefined && safeEqual(value, bindingValue(txn))
   }
 
+  const GOOGLE_ISSUER = "https://accounts.google.com"
+
   const identityProviderUrl = (txn: Transaction): string => {
     const url = new URL(deps.idp.metadata.authorization_endpoint)
     const params: Record<string, string | undefined> = {
@@ -130,7 +132,10 @@ export const makeAuthorizeEndpoints = (deps: AuthorizeDeps) => {
       code_challenge_method: "S256",
       nonce: txn.nonce,
       audience: Option.getOrUndefined(deps.audience),
-      login_hint: txn.loginHint
+      login_hint: txn.loginHint,
+      // Google issues a refresh token only for offline access, and reliably only with a consent prompt;
+      // without one, sessions end when its one-hour access token does.
+      ...(deps.idp.metadata.issuer === GOOGLE_ISSUER ? { access_type: "offline", prompt: "consent" } : {})
     }
     for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
     return url.href

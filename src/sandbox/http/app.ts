@@ -33,6 +33,10 @@ const restError = (status: number, message: string) =>
 
 const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
 
+/** FastAPI's 405, with the `Allow` header it sends. */
+const methodNotAllowed = (allow: string) =>
+  HttpServerResponse.unsafeJson({ detail: "Method Not Allowed" }, { status: 405, headers: { allow } })
+
 const plain = (response: HttpServerResponse.HttpServerResponse, credential: CredentialTrace = null, branch: string | null = null): Handled => ({
   response,
   branch,
@@ -245,7 +249,7 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
   const route = (request: HttpServerRequest.HttpServerRequest, path: string): Effect.Effect<Handled> => {
     const method = request.method
     if (path === "/graphql" || path.startsWith("/graphql/")) {
-      if (method !== "POST" && method !== "OPTIONS") return Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
+      if (method !== "POST" && method !== "OPTIONS") return Effect.succeed(plain(methodNotAllowed("GET, POST, OPTIONS")))
       const rest = path.slice("/graphql".length).replace(/^\/+/, "")
       const branch = rest === "" ? undefined : rest.split("/").map(decodeURIComponent).join("/")
       // Infrahub's GraphQL app authenticates first, then looks the branch up, then dispatches on the method.
@@ -261,7 +265,7 @@ export const makeSandboxApp = (options: SandboxAppOptions) => {
       })
     }
     if (path === "/api/schema" || path.startsWith("/api/schema/")) {
-      return method === "GET" ? schemaRoute(request, path) : Effect.succeed(plain(json({ detail: "Method Not Allowed" }, 405)))
+      return method === "GET" ? schemaRoute(request, path) : Effect.succeed(plain(methodNotAllowed("GET")))
     }
     if (path === "/schema.graphql" && method === "GET") {
       return withBranchAndRestCaller(request, (branch) =>
