@@ -134,9 +134,7 @@ export const logConfigWarnings = (config: ServerConfigShape) =>
   Effect.forEach(config.warnings, (warning) => Effect.logWarning(warning.message), { discard: true }).pipe(
     Effect.zipRight(
       config.otelEnabled
-        ? Effect.logWarning(
-            "INFRAHUB_MCP_OTEL_ENABLED=true: spans are recorded (tool.<name>, mcp.<method>, InfrahubClient.*) but this version exports none; unset it, or mount the library layers in a host with an OpenTelemetry tracer."
-          )
+        ? Effect.logInfo(`otel enabled=true endpoint=${config.otel.endpoint} service_name=${config.otel.serviceName}`)
         : Effect.void
     )
   )

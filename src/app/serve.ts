@@ -4,10 +4,11 @@ import { ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../confi
 import { httpServerLayer } from "./http.js"
 import { authLayer, logConfigWarnings, mcpCoreLayer } from "./layers.js"
 import { serveStdio } from "./stdio.js"
+import { telemetryLayer } from "./telemetry.js"
 
-/** The layers behind both transports for a validated configuration. */
+/** The layers behind both transports for a validated configuration (telemetry first, so every span is exported). */
 export const serverLayers = (config: ServerConfigShape) =>
-  Layer.merge(mcpCoreLayer(config), authLayer(config))
+  Layer.merge(mcpCoreLayer(config), authLayer(config)).pipe(Layer.provide(telemetryLayer(config)))
 
 /** Streamable HTTP until interrupted (Ctrl-C / SIGTERM close sessions and the listener). */
 export const runHttp = (config: ServerConfigShape) =>

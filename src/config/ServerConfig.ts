@@ -109,6 +109,8 @@ export interface ServerConfigShape {
   /** `none` unless `INFRAHUB_MCP_CACHE_ENABLED`. */
   readonly cache: Option.Option<{ readonly listTtlSeconds: number; readonly readTtlSeconds: number }>
   readonly otelEnabled: boolean
+  /** Where spans, metrics and logs go when `otelEnabled` (OTLP/HTTP). */
+  readonly otel: { readonly endpoint: string; readonly serviceName: string }
   readonly prometheusEnabled: boolean
   readonly dereferenceSchemas: boolean
   /** `none` when `INFRAHUB_MCP_PING_INTERVAL_MS` is 0. */
@@ -273,6 +275,12 @@ export const parseEnvironment = (
   const listTtl = setting("INFRAHUB_MCP_CACHE_LIST_TTL", 300, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
   const readTtl = setting("INFRAHUB_MCP_CACHE_READ_TTL", 3600, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
   const otelEnabled = setting("INFRAHUB_MCP_OTEL_ENABLED", false, parseBoolean)
+  const otel = {
+    endpoint: setting("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318", (name, value) =>
+      parseHttpUrl(name, value, { example: "your OpenTelemetry collector's OTLP/HTTP URL, e.g. http://otel-collector:4318" })
+    ),
+    serviceName: Option.getOrElse(raw.OTEL_SERVICE_NAME, () => "infrahub-mcp")
+  }
   const prometheusEnabled = setting("INFRAHUB_MCP_PROMETHEUS_ENABLED", false, parseBoolean)
   const dereferenceSchemas = setting("INFRAHUB_MCP_DEREFERENCE_SCHEMAS", false, parseBoolean)
   const pingInterval = setting("INFRAHUB_MCP_PING_INTERVAL_MS", 0, (n, v) => parseInteger(n, v, { min: 0, max: 300_000 }, "milliseconds, 0 disables"))
@@ -338,6 +346,7 @@ export const parseEnvironment = (
     retry: retryAttempts > 0 ? Option.some({ maxAttempts: retryAttempts, baseDelayMs: retryDelaySeconds * 1000 }) : Option.none(),
     cache: cacheEnabled ? Option.some({ listTtlSeconds: listTtl, readTtlSeconds: readTtl }) : Option.none(),
     otelEnabled,
+    otel,
     prometheusEnabled,
     dereferenceSchemas,
     pingIntervalMs: pingInterval > 0 ? Option.some(pingInterval) : Option.none(),

@@ -90,7 +90,15 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_OTEL_ENABLED: {
     secret: false, origin: "python", default: "false",
-    description: "Accepted; spans are recorded but this version exports none (a start-up warning says so)."
+    description: "Export traces (tool calls, MCP methods, Infrahub requests), metrics and logs over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT."
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    secret: false, origin: "ours", default: "http://localhost:4318",
+    description: "OpenTelemetry's standard collector URL (OTLP over HTTP, JSON), used when INFRAHUB_MCP_OTEL_ENABLED."
+  },
+  OTEL_SERVICE_NAME: {
+    secret: false, origin: "ours", default: "infrahub-mcp",
+    description: "OpenTelemetry's standard service name, used when INFRAHUB_MCP_OTEL_ENABLED."
   },
   INFRAHUB_MCP_PROMETHEUS_ENABLED: {
     secret: false, origin: "python", default: "false",

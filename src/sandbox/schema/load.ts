@@ -17,7 +17,11 @@ const isSchemaFile = (path: string): boolean => SCHEMA_FILE_EXTENSIONS.some((ext
 const byName = (paths: ReadonlyArray<string>): Array<string> =>
   [...paths].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0))
 
-/** Schema files under `paths`, in load order: each level by name, directories recursively. */
+/**
+ * Schema files under `paths`, in load order. The paths given load in the order given, each like one
+ * `infrahubctl schema load <path>` (schema-library's README loads base, then each extension, in turn), so an
+ * extension may extend a kind from a path listed before it; inside a directory, each level by name, recursively.
+ */
 const collectFiles = (
   fs: FileSystem.FileSystem,
   paths: ReadonlyArray<string>,
@@ -26,7 +30,7 @@ const collectFiles = (
 ): Effect.Effect<Array<string>> =>
   Effect.gen(function* () {
     const files: Array<string> = []
-    for (const path of byName(paths)) {
+    for (const path of explicit ? paths : byName(paths)) {
       const info = yield* Effect.either(fs.stat(path))
       if (Either.isLeft(info)) {
         problems.push({

@@ -70,7 +70,7 @@ export const mergeSources = (
               ? "is extended, but no such kind exists."
               : `is extended, but it is a generated ${target.category} kind.`,
           fix: later !== undefined
-            ? "Move the extension to a file loaded after the kind's definition (files load in name order), or add the fields to the definition."
+            ? "Load the file defining the kind first: list its --schema path before this one (inside a directory, files load in name order), or add the fields to the definition."
             : "Extend an existing node or generic (check the spelling: namespace + name, e.g. DcimDevice)."
         })
         continue
