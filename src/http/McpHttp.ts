@@ -55,8 +55,11 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
         const runtime = yield* Effect.runtime<never>()
         const workspaceOf = (sessionId: string) => `session:${sessionId}`
 
+        const stopPinger = (session: HttpSession) =>
+          Option.match(session.pinger, { onNone: () => Effect.void, onSome: Fiber.interrupt })
+
         const close = (sessionId: string, session: HttpSession) =>
-          Option.match(session.pinger, { onNone: () => Effect.void, onSome: Fiber.interrupt }).pipe(
+          stopPinger(session).pipe(
             Effect.zipRight(Effect.promise(() => session.server.close().catch(() => undefined))),
             Effect.zipRight(branches.forget(workspaceOf(sessionId)))
           )
@@ -67,6 +70,9 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
           onEvict: (sessionId, session, reason) =>
             Effect.logInfo(`mcp_session_closed session=${sessionId} reason=${reason}`).pipe(Effect.zipRight(close(sessionId, session)))
         })
+
+        /** Initialize requests in flight (their sessions are not in the store yet). */
+        let opening = 0
 
         const openSession = (auth: RequestAuth) =>
           Effect.sync(() => {
@@ -97,7 +103,9 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
                 ),
               onsessionclosed: (sessionId) =>
                 Runtime.runPromise(runtime)(
-                  store.delete(sessionId).pipe(
+                  store.modify(sessionId, (current) => [current, Option.none()] as const).pipe(
+                    // The transport closes itself on DELETE; what is ours to stop is the pinger.
+                    Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (closed) => stopPinger(closed) })),
                     Effect.zipRight(branches.forget(workspaceOf(sessionId))),
                     Effect.zipRight(Effect.logInfo(`mcp_session_closed session=${sessionId} reason=client`))
                   )
@@ -124,12 +132,18 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
             const authInfo = toAuthInfo(auth, "")
             if (sessionId === null) {
               if (request.method !== "POST") return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required; initialize a session with POST first.")
-              if ((yield* store.size) >= options.maxSessions) {
+              // Sessions still initialising count too: concurrent inits must not overshoot the cap
+              // (the store would then evict a live session to make room).
+              if ((yield* store.size) + opening >= options.maxSessions) {
                 yield* Effect.logWarning(`mcp_session_refused reason=capacity max=${options.maxSessions}`)
                 return jsonRpcError(503, -32000, `This server already holds its maximum of ${options.maxSessions} MCP sessions; retry later (idle sessions expire).`)
               }
-              const { server, transport } = yield* openSession(auth)
-              const response = yield* Effect.promise(() => transport.handleRequest(request, { parsedBody, authInfo }))
+              opening += 1
+              const { server, transport, response } = yield* Effect.gen(function* () {
+                const opened = yield* openSession(auth)
+                const answer = yield* Effect.promise(() => opened.transport.handleRequest(request, { parsedBody, authInfo }))
+                return { ...opened, response: answer }
+              }).pipe(Effect.ensuring(Effect.sync(() => (opening -= 1))))
               // Not an initialize request (the transport refused it): nothing to keep.
               if (transport.sessionId === undefined) yield* Effect.promise(() => server.close().catch(() => undefined))
               return response
