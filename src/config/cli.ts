@@ -99,7 +99,12 @@ const FLAGS: Readonly<Record<CommandName, Readonly<Record<string, FlagSpec>>>> =
     port: port(8000),
     token: { type: "string", multiple: true, value: "TOKEN", help: "Accept this API token (X-INFRAHUB-KEY); repeatable." },
     user: { type: "string", multiple: true, value: "NAME:PASSWORD", help: "Accept this login at /api/auth/login; repeatable." },
-    schema: { type: "string", multiple: true, value: "PATH", help: "Load a schema file or directory; repeatable." },
+    schema: {
+      type: "string",
+      multiple: true,
+      value: "PATH",
+      help: "Load a schema file or directory; repeatable, in the order given (like successive `infrahubctl schema load`)."
+    },
     data: { type: "string", multiple: true, value: "PATH", help: "Load an object file or directory; repeatable." },
     seed: { type: "string", value: "demo|none", help: "Start with the demo data set or empty (default demo)." },
     "allow-anonymous": { type: "boolean", help: "Answer read queries without a credential." },

@@ -125,16 +125,15 @@ export const startSandbox = (
 ): Effect.Effect<RunningSandbox, SandboxStartError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const schemaPaths = distinctPaths([...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas])
+    const demoHint =
+      "\nNote: --seed demo (the default) also loads the demo schemas (schema-library base and demo locations) and objects; to load your own definitions of those kinds, add --seed none."
     const registry = yield* loadSchemaFiles(schemaPaths).pipe(
       Effect.mapError((error) => {
         // A kind both in the demo's files and in the user's is a clash the user cannot see in their own files.
         const clashesWithDemo =
           options.seed === "demo" &&
-          error.problems.some((p) => p.problem.startsWith("is defined twice") && DEMO_SCHEMAS.some((dir) => p.file.startsWith(dir) || p.problem.includes(dir)))
-        const hint = clashesWithDemo
-          ? "\nNote: --seed demo (the default) also loads the demo schemas (schema-library base and demo locations); to load your own definitions of those kinds, add --seed none."
-          : ""
-        return new SandboxStartError({ detail: `${error.message}${hint}` })
+          error.problems.some((p) => p.duplicateOf !== undefined && DEMO_SCHEMAS.some((dir) => p.file.startsWith(dir) || p.duplicateOf?.startsWith(dir) === true))
+        return new SandboxStartError({ detail: `${error.message}${clashesWithDemo ? demoHint : ""}` })
       })
     )
     const deploymentId = randomUUID()
@@ -152,7 +151,12 @@ export const startSandbox = (
     const documents = yield* objectDocuments(objectPaths)
     yield* Effect.try({
       try: () => engine.loadObjects(documents),
-      catch: (error) => new SandboxStartError({ detail: error instanceof Error ? error.message : String(error) })
+      catch: (error) => {
+        const detail = error instanceof Error ? error.message : String(error)
+        // A user's schema may redefine (update) a demo kind so the demo's objects no longer fit it.
+        const demoObjectsBroken = options.seed === "demo" && options.schemas.length > 0 && DEMO_OBJECTS.some((file) => detail.includes(file))
+        return new SandboxStartError({ detail: `${detail}${demoObjectsBroken ? demoHint : ""}` })
+      }
     })
 
     const debug = makeDebugState()

@@ -10,6 +10,7 @@ import {
   validationError
 } from "./errors.js"
 import { formatAddress, parseInterface, parseNetwork } from "./ip.js"
+import { excludedRanges, excludedSingles, maxLengthOf, minLengthOf, numberBoundsOf, regexOf } from "../schema/parameters.js"
 import { parseMac } from "./mac.js"
 
 /**
@@ -118,16 +119,32 @@ const constraint = (
 ): InfrahubError =>
   attributeConstraint(nodeKind, attribute.name, name, detail, `${legacy} at ${attribute.name}`, `Value for ${nodeKind}.${attribute.name} ${catalogue}`)
 
+/** `NumberAttributeParameters.check_valid_value`: bounds and excluded values, in Infrahub's words. */
+const checkNumberParameters = (nodeKind: string, attribute: AttributeSchema, value: unknown): void => {
+  if (typeof value !== "number") return
+  const { min, max, excluded } = numberBoundsOf(attribute)
+  const fail = (name: string, detail: string, text: string) => constraint(nodeKind, attribute, name, detail, `${value} ${text}`, text)
+  if (min !== null && value < min) throw fail("min_value", String(min), `is lower than the minimum allowed value ${min}`)
+  if (max !== null && value > max) throw fail("max_value", String(max), `is higher than the maximum allowed value ${max}`)
+  if (excluded === null) return
+  if (excludedSingles(excluded).includes(value)) throw fail("excluded_values", excluded, "is in the excluded values")
+  for (const [start, end] of excludedRanges(excluded)) {
+    if (start <= value && value <= end) throw fail("excluded_values", excluded, `is in an the excluded range ${start}-${end}`)
+  }
+}
+
 const checkContent = (nodeKind: string, attribute: AttributeSchema, value: unknown): void => {
   if (indexedStringKinds.has(attribute.kind) && typeof value === "string" && 3 + Buffer.byteLength(value, "utf8") >= 4096) {
     throw validationError("Text attribute length should be less than 4096 characters.")
   }
-  if (attribute.regex !== null && attribute.regex !== "") {
+  if (attribute.kind === "Number") checkNumberParameters(nodeKind, attribute, value)
+  const pattern = regexOf(attribute)
+  if (pattern !== null && pattern !== "") {
     let regex: RegExp
     try {
-      regex = pythonRegex(attribute.regex)
+      regex = pythonRegex(pattern)
     } catch {
-      throw validationError(`The regex defined in the schema is not valid (${pyRepr(attribute.regex)}) at ${attribute.name}`)
+      throw validationError(`The regex defined in the schema is not valid (${pyRepr(pattern)}) at ${attribute.name}`)
     }
     const candidates = attribute.kind === "List" && Array.isArray(value) ? value.map((item) => pyStr(item)) : [pyStr(value)]
     for (const candidate of candidates) {
@@ -136,32 +153,34 @@ const checkContent = (nodeKind: string, attribute: AttributeSchema, value: unkno
           nodeKind,
           attribute,
           "regex",
-          attribute.regex,
-          `${candidate} must conform with the regex: ${pyRepr(attribute.regex)}`,
-          `does not conform to the regex ${pyRepr(attribute.regex)}`
+          pattern,
+          `${candidate} must conform with the regex: ${pyRepr(pattern)}`,
+          `does not conform to the regex ${pyRepr(pattern)}`
         )
       }
     }
   }
   const length = typeof value === "string" ? [...value].length : Array.isArray(value) ? value.length : undefined
-  if (attribute.min_length !== null && attribute.min_length > 0 && length !== undefined && length < attribute.min_length) {
+  const minLength = minLengthOf(attribute)
+  const maxLength = maxLengthOf(attribute)
+  if (minLength !== null && minLength > 0 && length !== undefined && length < minLength) {
     throw constraint(
       nodeKind,
       attribute,
       "min_length",
-      String(attribute.min_length),
-      `${pyStr(value)} must have a minimum length of ${attribute.min_length}`,
-      `must have a minimum length of ${attribute.min_length}`
+      String(minLength),
+      `${pyStr(value)} must have a minimum length of ${minLength}`,
+      `must have a minimum length of ${minLength}`
     )
   }
-  if (attribute.max_length !== null && attribute.max_length > 0 && length !== undefined && length > attribute.max_length) {
+  if (maxLength !== null && maxLength > 0 && length !== undefined && length > maxLength) {
     throw constraint(
       nodeKind,
       attribute,
       "max_length",
-      String(attribute.max_length),
-      `${pyStr(value)} must have a maximum length of ${attribute.max_length}`,
-      `must have a maximum length of ${attribute.max_length}`
+      String(maxLength),
+      `${pyStr(value)} must have a maximum length of ${maxLength}`,
+      `must have a maximum length of ${maxLength}`
     )
   }
   if (attribute.enum !== null && attribute.enum.length > 0 && !attribute.enum.some((option) => option === value)) {

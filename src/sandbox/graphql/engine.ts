@@ -26,7 +26,7 @@ import {
 import { schemaOf } from "./model.js"
 import { loadObjectFiles } from "./objects.js"
 import { buildSchema } from "./schema.js"
-import { createNode, type WriteContext } from "./writes.js"
+import { createNode, DEFAULT_IP_NAMESPACE, type WriteContext } from "./writes.js"
 
 export { ObjectLoadError } from "./objects.js"
 export type { ErrorFormat } from "./errors.js"
@@ -230,6 +230,17 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     }
     state.roles.set(id, role ?? "admin")
     return id
+  }
+
+  // Infrahub creates the `default` IP namespace at its first start; prefixes and addresses land in it.
+  const namespaceKinds = registry.concreteKindsOf("BuiltinIPNamespace")
+  if (namespaceKinds.includes("IpamNamespace") && store.view(DEFAULT_BRANCH).nodesOfKinds(namespaceKinds).length === 0) {
+    const tx = store.begin(DEFAULT_BRANCH)
+    createNode({ registry, tx, now: graphqlNow(now), actorId: null, newId }, "IpamNamespace", {
+      name: { value: DEFAULT_IP_NAMESPACE },
+      description: { value: "Used to provide a default space of IP resources" }
+    })
+    tx.commit()
   }
 
   return {

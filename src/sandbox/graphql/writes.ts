@@ -1,4 +1,4 @@
-import type { AttributeSchema, BaseKindSchema, RelationshipSchema, SchemaRegistry } from "../schema/types.js"
+import type { AttributeSchema, BaseKindSchema, NodeSchema, RelationshipSchema, SchemaRegistry } from "../schema/types.js"
 import type { IdGenerator } from "../store/ids.js"
 import { isUuid } from "../store/ids.js"
 import type { AttributeRecord, EdgeRecord, NodeRecord } from "../store/records.js"
@@ -408,10 +408,32 @@ const relationshipChanges = (
   return changes
 }
 
+/** The IP namespace every Infrahub has from its first start (`registry.default_ipnamespace`). */
+export const DEFAULT_IP_NAMESPACE = "default"
+
+/** The `default` IP namespace's id on this branch, if the schema has IP namespaces and it exists. */
+const defaultNamespaceId = (w: WriteContext): string | undefined =>
+  w.tx.nodesOfKinds(w.registry.concreteKindsOf("BuiltinIPNamespace")).find((node) => node.attributes["name"]?.value === DEFAULT_IP_NAMESPACE)?.id
+
+/**
+ * `validate_namespace` (`graphql/mutations/ipam.py`): a prefix or address created without an `ip_namespace`
+ * goes into the default namespace, so its HFID (`ip_namespace__name__value`, ...) is complete.
+ */
+const withDefaultNamespace = (w: WriteContext, kind: string, input: Input): Input => {
+  const entry = w.registry.byKind.get(kind)
+  if (entry?.category !== "node") return input
+  const inherits = (entry.schema as NodeSchema).inherit_from
+  if (!inherits.includes("BuiltinIPPrefix") && !inherits.includes("BuiltinIPAddress")) return input
+  const given = input["ip_namespace"]
+  if (given !== undefined && given !== null && !(isObject(given) && Object.keys(given).length === 0)) return input
+  const id = defaultNamespaceId(w)
+  return id === undefined ? input : { ...input, ip_namespace: { id } }
+}
+
 /** `<Kind>Create`: returns the staged node. Throws `HfidViolation` when its HFID already exists. */
 export const createNode = (w: WriteContext, kind: string, data: Input, overrides: Input = {}): NodeRecord => {
   const schema = requireSchema(w.registry, kind)
-  const input: Input = { ...data, ...overrides }
+  const input: Input = withDefaultNamespace(w, kind, { ...data, ...overrides })
   const id = typeof input["id"] === "string" && input["id"] !== "" ? input["id"] : w.newId()
   if (w.tx.getNode(id) !== undefined) throw validationError(`A node with the id ${id} already exists`)
 

@@ -9,6 +9,7 @@ import {
   PYTHON_CAPITALISED_KEYWORDS, RELATIONSHIP_KINDS
 } from "./constants.js"
 import type { SchemaProblem } from "./errors.js"
+import { excludedRanges } from "./parameters.js"
 import type { SchemaDocument } from "./files.js"
 import {
   type ComputedAttribute, newAttribute, newKind, newRelationship, type WorkAttribute, type WorkChoice,
@@ -252,6 +253,61 @@ const decodeComputedAttribute = (value: unknown, what: string, report: Report): 
   return { kind, jinja2_template: f.string("jinja2_template") ?? null, transform: f.string("transform") ?? null }
 }
 
+/** `get_attribute_parameters_class_for_kind`: the parameters each attribute kind takes, by type. */
+const PARAMETER_FIELDS: Readonly<Record<string, Readonly<Record<string, "string" | "integer">>>> = {
+  Text: { regex: "string", min_length: "integer", max_length: "integer" },
+  TextArea: { regex: "string", min_length: "integer", max_length: "integer" },
+  List: { regex: "string" },
+  Number: { min_value: "integer", max_value: "integer", excluded_values: "string" }
+}
+
+const EXCLUDED_VALUES_REGEX = /^(\d+(?:-\d+)?)(?:,\d+(?:-\d+)?)*$/
+
+/**
+ * `AttributeSchema.parameters` from a mapping: the fields of the kind's parameter class (`convert_from_dict`
+ * drops any other key, as Infrahub does), type-checked, with the class's own validators (excluded ranges,
+ * min above max in Infrahub's default strict mode). Null when the kind takes no parameters.
+ */
+const decodeParameters = (kind: string, raw: Obj, label: string, report: Report): Record<string, unknown> | null => {
+  const fields = PARAMETER_FIELDS[kind]
+  if (fields === undefined) return null
+  const what = `${label} parameters`
+  const result: Record<string, unknown> = {}
+  for (const [name, type] of Object.entries(fields)) {
+    const value = raw[name] ?? null
+    if (value !== null && type === "integer" && !(typeof value === "number" && Number.isInteger(value))) {
+      report(`${what}: "${name}" must be a whole number, not ${show(value)}.`, `Set "${name}" to an integer.`)
+      result[name] = null
+    } else if (value !== null && type === "string" && typeof value !== "string") {
+      report(`${what}: "${name}" must be a string, not ${show(value)}.`, `Write "${name}" as a quoted string.`)
+      result[name] = null
+    } else {
+      result[name] = value
+    }
+  }
+  const below = (low: unknown, high: unknown) => typeof low === "number" && typeof high === "number" && high < low
+  if (below(result["min_length"], result["max_length"])) {
+    report(`${what}: \`max_length\` can't be less than \`min_length\` when the schema is configured with strict mode.`, "Make max_length at least min_length.")
+  }
+  if (below(result["min_value"], result["max_value"])) {
+    report(`${what}: \`max_value\` can't be less than \`min_value\` when the schema is configured with strict mode.`, "Make max_value at least min_value.")
+  }
+  const excluded = result["excluded_values"]
+  if (typeof excluded === "string") {
+    if (!EXCLUDED_VALUES_REGEX.test(excluded)) {
+      report(`${what}: "excluded_values" ${show(excluded)} does not match Infrahub's pattern ${EXCLUDED_VALUES_REGEX.source}.`, "List values and ranges like '100,150-200,280'.")
+    } else {
+      const ranges = excludedRanges(excluded)
+      if (ranges.some(([start, end]) => start > end)) {
+        report(`${what}: in "excluded_values", \`start_range\` can't be less than \`end_range\`.`, "Write each range low-high.")
+      } else if (ranges.some(([start, end], i) => ranges.slice(i + 1).some(([s2, e2]) => !(end < s2 || start > e2)))) {
+        report(`${what}: excluded ranges cannot overlap.`, "Merge the overlapping ranges of \"excluded_values\".")
+      }
+    }
+  }
+  return result
+}
+
 const decodeAttribute = (raw: unknown, index: number, owner: string, report: Report): WorkAttribute | undefined => {
   if (!isObject(raw)) {
     report(`${owner}: attribute #${index + 1} must be a mapping, not ${show(raw)}.`, "Write each attribute as a mapping with at least `name` and `kind`.")
@@ -260,7 +316,7 @@ const decodeAttribute = (raw: unknown, index: number, owner: string, report: Rep
   const label = typeof raw["name"] === "string" ? `attribute "${raw["name"]}"` : `attribute #${index + 1}`
   const f = new Fields(raw, label, report)
   f.unknown(ATTRIBUTE_FIELDS, "attribute")
-  const name = f.string("name", { required: true, min: 3, max: 32, pattern: FIELD_NAME_REGEX, patternText: FIELD_NAME_RULE })
+  const name = f.string("name", { required: true, min: 2, max: 64, pattern: FIELD_NAME_REGEX, patternText: FIELD_NAME_RULE })
   const kind = f.oneOf("kind", ATTRIBUTE_KINDS)
   if (!f.has("kind")) {
     report(`${label} has no "kind".`, `Add a "kind": one of ${ATTRIBUTE_KINDS.join(", ")}.`)
@@ -291,6 +347,7 @@ const decodeAttribute = (raw: unknown, index: number, owner: string, report: Rep
   if (f.has("parameters") && parameters !== null && !isObject(parameters)) {
     report(`${label}: "parameters" must be a mapping, not ${show(parameters)}.`, "Write \"parameters\" as a mapping (e.g. min_length, max_length, regex).")
   }
+  const decodedParameters = isObject(parameters) && typeof kind === "string" ? decodeParameters(kind, parameters, label, report) : null
   const computed = f.has("computed_attribute") ? decodeComputedAttribute(f.raw("computed_attribute"), label, report) : null
   if (typeof name !== "string" || kind === undefined || kind === null) return undefined
   const attribute = newAttribute({ name, kind: kind as AttributeKind })
@@ -302,7 +359,7 @@ const decodeAttribute = (raw: unknown, index: number, owner: string, report: Rep
   set(attribute, "regex", f.string("regex"))
   set(attribute, "max_length", f.integer("max_length", { nullable: true }))
   set(attribute, "min_length", f.integer("min_length", { nullable: true }))
-  set(attribute, "label", f.string("label", { max: 32 }))
+  set(attribute, "label", f.string("label", { max: 64 }))
   set(attribute, "description", f.string("description", { max: 128 }))
   set(attribute, "read_only", f.boolean("read_only"))
   set(attribute, "unique", f.boolean("unique"))
@@ -313,6 +370,7 @@ const decodeAttribute = (raw: unknown, index: number, owner: string, report: Rep
   set(attribute, "inherited", f.boolean("inherited"))
   set(attribute, "allow_override", f.oneOf("allow_override", ["any", "none"]) ?? undefined)
   set(attribute, "deprecation", f.string("deprecation", { max: 128 }))
+  attribute.parameters = decodedParameters
   return attribute
 }
 
@@ -324,7 +382,7 @@ const decodeRelationship = (raw: unknown, index: number, owner: string, report: 
   const label = typeof raw["name"] === "string" ? `relationship "${raw["name"]}"` : `relationship #${index + 1}`
   const f = new Fields(raw, label, report)
   f.unknown(RELATIONSHIP_FIELDS, "relationship")
-  const name = f.string("name", { required: true, min: 3, max: 64, pattern: FIELD_NAME_REGEX, patternText: FIELD_NAME_RULE })
+  const name = f.string("name", { required: true, min: 2, max: 64, pattern: FIELD_NAME_REGEX, patternText: FIELD_NAME_RULE })
   const peer = f.string("peer", { required: true, pattern: NODE_NAME_REGEX, patternText: "a kind: an uppercase letter, then letters and digits (e.g. DcimDevice)" })
   const kind = f.oneOf("kind", RELATIONSHIP_KINDS)
   const cardinality = f.oneOf("cardinality", ["one", "many"])
@@ -389,7 +447,7 @@ const decodeKind = (
     report(`${what} name "${name}" is a reserved keyword.`, "Choose another name.")
   }
   const namespace = f.string("namespace", {
-    required: true, min: 3, max: 32, pattern: NAMESPACE_REGEX,
+    required: true, min: 3, max: 64, pattern: NAMESPACE_REGEX,
     patternText: "an uppercase letter followed by lowercase letters or digits (e.g. Dcim)"
   })
   const members = decodeMembers(f, what, report)

@@ -8,6 +8,7 @@ import { RESTRICTED_NAMESPACES } from "./constants.js"
 import type { SourceRoot } from "./decode.js"
 import type { SchemaProblem } from "./errors.js"
 import { kindOf, type WorkKind } from "./model.js"
+import { updateKind, updateMembers } from "./update.js"
 
 /** Which file each user kind, and each field added by an extension, comes from. */
 export interface Origins {
@@ -23,8 +24,6 @@ export const mergeSources = (
   problems: Array<SchemaProblem>
 ): Origins => {
   const origins: Origins = { kinds: new Map(), fields: new Map() }
-  /** Each user kind's definition as first loaded, before extensions or processing touch it. */
-  const definitions = new Map<string, string>()
   const builtins = new Set(branch.allNames)
   roots.forEach((root, index) => {
     for (const kind of [...root.nodes, ...root.generics]) {
@@ -44,18 +43,22 @@ export const mergeSources = (
         continue
       }
       const previous = origins.kinds.get(name)
-      if (previous !== undefined) {
-        // Loading the same definition again changes nothing in Infrahub: only a different one conflicts.
-        if (sameDefinition(definitions.get(name), kind)) continue
-        problems.push({
-          file: root.file, kind: name, problem: `is defined twice, differently (also in ${previous}).`,
-          fix: "Keep a single definition of each kind across all schema files.",
-          duplicateOf: previous
-        })
+      const loaded = previous === undefined ? undefined : branch.get(name)
+      if (previous !== undefined && loaded !== undefined) {
+        if (loaded.category !== kind.category) {
+          problems.push({
+            file: root.file, kind: name,
+            problem: `is defined as a ${kind.category} here but already exists as a ${loaded.category} (in ${previous}).`,
+            fix: "Rename one of them, or define the kind the same way (node or generic) in both files.",
+            duplicateOf: previous
+          })
+          continue
+        }
+        // A later definition of a kind updates the loaded one (schema-library completes base stubs this way).
+        updateKind(loaded, kind)
         continue
       }
       origins.kinds.set(name, root.file)
-      definitions.set(name, JSON.stringify(kind))
       branch.set(kind)
     }
     for (const extension of root.extensions) {
@@ -75,28 +78,33 @@ export const mergeSources = (
         })
         continue
       }
-      const taken = new Set([...attributeNames(target), ...relationshipNames(target)])
+      // `new_item.update(node_extension)`: an item named like an existing one updates it (`state: absent`
+      // removes it, as schema-library's routing_policies_* extensions do); a new name adds one.
+      // Infrahub's own kinds only take new fields here: changing theirs would change Infrahub itself.
+      const builtinFields = builtins.has(extension.kind)
+        ? new Set([...attributeNames(target), ...relationshipNames(target)])
+        : new Set<string>()
+      const clashes = (item: { readonly name: string }) => builtinFields.has(item.name)
       for (const item of [...extension.attributes, ...extension.relationships]) {
-        if (taken.has(item.name)) {
+        if (clashes(item)) {
           problems.push({
             file: root.file, kind: `${extension.kind}.${item.name}`,
-            problem: `the extension adds "${item.name}", which ${extension.kind} already has.`,
-            fix: "Extensions only add new attributes and relationships; rename it or drop it from the extension."
+            problem: `the extension redefines "${item.name}", which the built-in kind ${extension.kind} already has.`,
+            fix: "Extensions of Infrahub's built-in kinds only add new attributes and relationships; rename it or drop it from the extension."
           })
-          continue
+        } else if (item.state !== "absent") {
+          origins.fields.set(`${extension.kind}.${item.name}`, root.file)
         }
-        taken.add(item.name)
-        origins.fields.set(`${extension.kind}.${item.name}`, root.file)
       }
-      target.attributes.push(...extension.attributes.filter((a) => origins.fields.get(`${extension.kind}.${a.name}`) === root.file))
-      target.relationships.push(...extension.relationships.filter((r) => origins.fields.get(`${extension.kind}.${r.name}`) === root.file))
+      updateMembers(target, {
+        attributes: extension.attributes.filter((item) => !clashes(item)),
+        relationships: extension.relationships.filter((item) => !clashes(item))
+      })
     }
   })
   checkReferences(branch, origins, problems)
   return origins
 }
-
-const sameDefinition = (first: string | undefined, again: WorkKind): boolean => first === JSON.stringify(again)
 
 /** `inherit_from` must name generics, relationship peers existing kinds (Infrahub's `validate_kinds`). */
 const checkReferences = (branch: WorkBranch, origins: Origins, problems: Array<SchemaProblem>): void => {

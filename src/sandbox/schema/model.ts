@@ -48,6 +48,7 @@ export interface WorkAttribute {
   inherited: boolean
   allow_override: AllowOverride
   deprecation: string | null
+  parameters: Record<string, unknown> | null
 }
 
 export interface WorkRelationship {
@@ -116,7 +117,8 @@ export const kindOf = (schema: { readonly namespace: string; readonly name: stri
 export const newAttribute = (fields: Pick<WorkAttribute, "name" | "kind"> & Partial<WorkAttribute>): WorkAttribute => ({
   id: null, state: "present", enum: null, computed_attribute: null, choices: null, regex: null, max_length: null,
   min_length: null, label: null, description: null, read_only: false, unique: false, optional: false, branch: null,
-  order_weight: null, default_value: null, inherited: false, allow_override: "any", deprecation: null, ...fields
+  order_weight: null, default_value: null, inherited: false, allow_override: "any", deprecation: null, parameters: null,
+  ...fields
 })
 
 export const newRelationship = (
@@ -155,7 +157,8 @@ export const toAttributeSchema = (a: WorkAttribute): AttributeSchema => ({
   choices: a.choices === null ? null : a.choices.map(toChoice), regex: a.regex, max_length: a.max_length,
   min_length: a.min_length, label: a.label, description: a.description, read_only: a.read_only, unique: a.unique,
   optional: a.optional, branch: a.branch, order_weight: a.order_weight, default_value: a.default_value,
-  inherited: a.inherited, allow_override: a.allow_override, deprecation: a.deprecation
+  inherited: a.inherited, allow_override: a.allow_override, deprecation: a.deprecation,
+  ...(a.parameters === null ? {} : { parameters: a.parameters })
 })
 
 export const toRelationshipSchema = (r: WorkRelationship): RelationshipSchema => ({
@@ -203,7 +206,8 @@ export const fromAttributeSchema = (a: AttributeSchema): WorkAttribute => ({
     ? null
     : structuredClone(a.computed_attribute as ComputedAttribute),
   choices: a.choices === null ? null : a.choices.map(fromChoice),
-  default_value: structuredClone(a.default_value)
+  default_value: structuredClone(a.default_value),
+  parameters: a.parameters === undefined ? null : structuredClone(a.parameters) as Record<string, unknown>
 })
 
 export const fromRelationshipSchema = (r: RelationshipSchema): WorkRelationship => ({

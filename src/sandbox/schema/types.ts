@@ -48,6 +48,11 @@ export interface AttributeSchema {
   readonly inherited: boolean
   readonly allow_override: "any" | "none"
   readonly deprecation: string | null
+  /**
+   * Kind-specific `parameters` (Infrahub >= 1.5: Text/TextArea regex and lengths, Number bounds, List regex);
+   * served only when a schema file gives some, so the recorded built-in kinds keep their exact shape.
+   */
+  readonly parameters?: Readonly<Record<string, unknown>>
 }
 
 export interface RelationshipSchema {

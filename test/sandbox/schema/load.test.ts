@@ -70,9 +70,9 @@ describe("loadSchemaFiles", () => {
       const error = yield* Effect.flip(loadSchemaFiles([join(root, "missing.yml"), join(root, "notes.txt"), join(root, "empty")]))
       expect(error._tag).toBe("SchemaLoadError")
       expect(error.problems.map((p) => [p.file, p.problem])).toEqual([
-        [join(root, "empty"), "contains no .yml, .yaml or .json file."],
         [join(root, "missing.yml"), "does not exist."],
-        [join(root, "notes.txt"), "is not a .yml, .yaml or .json file."]
+        [join(root, "notes.txt"), "is not a .yml, .yaml or .json file."],
+        [join(root, "empty"), "contains no .yml, .yaml or .json file."]
       ])
     }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 

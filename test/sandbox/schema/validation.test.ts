@@ -36,7 +36,8 @@ describe("schema files are refused, with the file, the kind and the problem", ()
     expectProblem(`version: "1.0"\nnodes:\n  - name: widget\n    namespace: Test\n`, "Testwidget", "\"name\"", "pattern")
     expectProblem(`version: "1.0"\nnodes:\n  - name: Widget\n    namespace: TEST\n`, "TESTWidget", "\"namespace\"")
     expectProblem(node("    attributes:\n      - name: Size\n        kind: Number"), "TestWidget", "attribute \"Size\"", "pattern")
-    expectProblem(node("    attributes:\n      - name: ab\n        kind: Number"), "TestWidget", "shorter than 3")
+    // Infrahub's DEFAULT_NAME_MIN_LENGTH is 2: "ip" is a fine attribute name, "a" is not.
+    expectProblem(node("    attributes:\n      - name: a\n        kind: Number"), "TestWidget", "shorter than 2")
     expectProblem(`version: "1.0"\nnodes:\n  - name: None\n    namespace: Test\n`, "TestNone", "reserved keyword")
   })
 
@@ -45,13 +46,15 @@ describe("schema files are refused, with the file, the kind and the problem", ()
     expectProblem(node("    attributes:\n      - name: size\n        kind: Number\n        optinal: true"), "TestWidget", "unknown field \"optinal\"")
   })
 
-  it("with a restricted namespace, a duplicate kind, or a built-in kind", () => {
+  it("with a restricted namespace, a kind defined as both a node and a generic, or a built-in kind", () => {
     expectProblem(`version: "1.0"\nnodes:\n  - name: Widget\n    namespace: Core\n`, "CoreWidget", "restricted namespace 'Core'")
     const once = node("    attributes:\n      - name: size\n        kind: Number")
-    const otherwise = node("    attributes:\n      - name: size\n        kind: Text")
-    const problems = refused({ "a.yml": once, "b.yml": otherwise })
+    const generic = `version: "1.0"\ngenerics:\n  - name: Widget\n    namespace: Test\n`
+    const problems = refused({ "a.yml": once, "b.yml": generic })
     expect(problems).toEqual([
-      expect.objectContaining({ file: "b.yml", kind: "TestWidget", problem: "is defined twice, differently (also in a.yml).", duplicateOf: "a.yml" })
+      expect.objectContaining({
+        file: "b.yml", kind: "TestWidget", problem: "is defined as a generic here but already exists as a node (in a.yml).", duplicateOf: "a.yml"
+      })
     ])
     expectProblem(`version: "1.0"\nnodes:\n  - name: Tag\n    namespace: Builtin\n`, "BuiltinTag", "already a built-in")
   })
