@@ -1,4 +1,4 @@
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
 import type { DemoCommand } from "../config/cli.js"
 import { ServerConfig, toEffectLogLevel } from "../config/ServerConfig.js"

@@ -1,4 +1,4 @@
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Option } from "effect"
 import { AuthMode } from "../auth/AuthMode.js"
 import { OidcProxy, type OidcStartupError } from "../auth/oidc/OidcProxy.js"

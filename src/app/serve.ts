@@ -4,11 +4,16 @@ import { ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../confi
 import { httpServerLayer } from "./http.js"
 import { authLayer, logConfigWarnings, mcpCoreLayer } from "./layers.js"
 import { serveStdio } from "./stdio.js"
-import { telemetryLayer } from "./telemetry.js"
+
+/** OTLP export, loaded only when enabled: its modules cost start-up time nobody else should pay. */
+const telemetry = (config: ServerConfigShape): Layer.Layer<never> =>
+  config.otelEnabled
+    ? Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./telemetry.js")), (module) => module.telemetryLayer(config)))
+    : Layer.empty
 
 /** The layers behind both transports for a validated configuration (telemetry first, so every span is exported). */
 export const serverLayers = (config: ServerConfigShape) =>
-  Layer.merge(mcpCoreLayer(config), authLayer(config)).pipe(Layer.provide(telemetryLayer(config)))
+  Layer.merge(mcpCoreLayer(config), authLayer(config)).pipe(Layer.provide(telemetry(config)))
 
 /** Streamable HTTP until interrupted (Ctrl-C / SIGTERM close sessions and the listener). */
 export const runHttp = (config: ServerConfigShape) =>

@@ -1,5 +1,5 @@
 import * as Otlp from "@effect/opentelemetry/Otlp"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Duration, Layer } from "effect"
 import type { ServerConfigShape } from "../config/ServerConfig.js"
 import { VERSION } from "../version.js"
@@ -11,13 +11,11 @@ import { VERSION } from "../version.js"
  * costs nothing but dropped telemetry.
  */
 export const telemetryLayer = (config: ServerConfigShape): Layer.Layer<never> =>
-  config.otelEnabled
-    ? Otlp.layerJson({
-        baseUrl: config.otel.endpoint,
-        resource: { serviceName: config.otel.serviceName, serviceVersion: VERSION },
-        tracerExportInterval: Duration.seconds(2),
-        loggerExportInterval: Duration.seconds(2),
-        metricsExportInterval: Duration.seconds(10),
-        shutdownTimeout: Duration.seconds(3)
-      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    : Layer.empty
+  Otlp.layerJson({
+    baseUrl: config.otel.endpoint,
+    resource: { serviceName: config.otel.serviceName, serviceVersion: VERSION },
+    tracerExportInterval: Duration.seconds(2),
+    loggerExportInterval: Duration.seconds(2),
+    metricsExportInterval: Duration.seconds(10),
+    shutdownTimeout: Duration.seconds(3)
+  }).pipe(Layer.provide(NodeHttpClient.layerUndici))

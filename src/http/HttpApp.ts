@@ -1,4 +1,6 @@
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Duration, Effect, Either, Option } from "effect"
 import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"

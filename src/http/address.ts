@@ -1,4 +1,4 @@
-import type { HttpServer } from "@effect/platform"
+import type * as HttpServer from "@effect/platform/HttpServer"
 
 /** `http://host:port` for a bound address, with IPv6 hosts in brackets (the platform's own helper omits them). */
 export const formatAddress = (address: HttpServer.Address): string =>

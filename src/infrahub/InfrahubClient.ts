@@ -1,4 +1,6 @@
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Context, Duration, Effect, Layer, Match, Option, Redacted } from "effect"
 import { InfrahubCredentials, type Credential } from "../auth/InfrahubCredentials.js"
 import {

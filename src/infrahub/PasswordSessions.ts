@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Deferred, Effect, Redacted } from "effect"
 import type { Password } from "../auth/InfrahubCredentials.js"
 import { InfrahubProtocolError, InfrahubUnauthorized, InfrahubUnreachable, type InfrahubError } from "./errors.js"

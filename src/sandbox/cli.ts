@@ -1,4 +1,4 @@
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Config, Effect, Option, Redacted } from "effect"
 import type { SandboxCommand } from "../config/cli.js"
 import { SANDBOX_INFRAHUB_VERSION, startSandbox } from "./server.js"

@@ -1,4 +1,4 @@
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Duration, Effect, ParseResult, Schema } from "effect"
 import { createRemoteJWKSet, type RemoteJWKSet } from "jose"
 import { OidcStartupError } from "./errors.js"

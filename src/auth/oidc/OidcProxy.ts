@@ -8,7 +8,7 @@
  * A restart therefore signs everybody out: clients get 401, their refresh fails with invalid_grant,
  * and they sign in again. One replica is assumed; several would need a shared store and key.
  */
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
 import { compactVerify, decodeJwt } from "jose"
 import { makeAuthorizeEndpoints, type IssuedCode, type Transaction } from "./AuthorizeEndpoints.js"

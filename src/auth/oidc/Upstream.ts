@@ -1,4 +1,5 @@
-import { type HttpClient, HttpClientRequest } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Data, Duration, Effect, Option, ParseResult, Redacted, Schema } from "effect"
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose"
 import type { Idp } from "./Discovery.js"

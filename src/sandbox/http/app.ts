@@ -1,5 +1,6 @@
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Either, Option, Schema } from "effect"
 import type { SandboxEngine } from "../graphql/engine.js"
 import { kindSchema, schemaDump, schemaSummary } from "../schema/registry.js"

@@ -2,7 +2,7 @@
  * Reads schema files and directories, the way `infrahubctl schema load` collects them, and processes them
  * on top of Infrahub's built-in kinds.
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Either } from "effect"
 import { basename, join } from "node:path"
 import { buildRegistryFromDocuments } from "./build.js"
