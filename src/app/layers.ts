@@ -73,15 +73,10 @@ export const authLayer = (
           })
         )
       }
+      // OidcConfig's fields are OidcSettings' by design; the rest comes from the wider configuration.
       const proxy = OidcProxy.layer({
-        configUrl: oidc.value.configUrl,
-        clientId: oidc.value.clientId,
-        clientSecret: oidc.value.clientSecret,
-        baseUrl: oidc.value.baseUrl,
-        audience: oidc.value.audience,
-        userClaim: oidc.value.userClaim,
+        ...oidc.value,
         writeScopes: config.auth.writeScopes,
-        jwtSigningKey: oidc.value.jwtSigningKey,
         consent: "required",
         callbackPath: oidc.value.redirectPath
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))

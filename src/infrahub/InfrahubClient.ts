@@ -5,7 +5,6 @@ import { Context, Duration, Effect, Layer, Match, Option, Redacted } from "effec
 import { InfrahubCredentials, type Credential } from "../auth/InfrahubCredentials.js"
 import {
   BranchNotFound,
-  type GraphQLErrorItem,
   InfrahubGraphQLError,
   InfrahubProtocolError,
   InfrahubServerError,
@@ -15,6 +14,7 @@ import {
   type InfrahubError
 } from "./errors.js"
 import { PasswordSessions } from "./PasswordSessions.js"
+import { errorItems, parseJson } from "./responses.js"
 
 export interface GraphQLRequest {
   readonly query: string
@@ -51,32 +51,11 @@ export interface InfrahubClientShape {
 /** Branch names contain `/` (`mcp/session-…`): Infrahub routes `/graphql/{branch:path}`, so encode per segment. */
 const branchPath = (branch: string): string => branch.split("/").map(encodeURIComponent).join("/")
 
-interface RawResponse {
+/** An HTTP answer from Infrahub: status, text, and the body parsed when it is JSON. */
+export interface RawResponse {
   readonly status: number
   readonly body: unknown
   readonly text: string
-}
-
-/** Infrahub's error bodies: `{"errors": ["text"]}` (transport) or `{"errors": [{"message": …}]}`. */
-const errorItems = (body: unknown): ReadonlyArray<GraphQLErrorItem> => {
-  if (typeof body !== "object" || body === null || !("errors" in body) || !Array.isArray(body.errors)) return []
-  return body.errors.flatMap((entry: unknown): ReadonlyArray<GraphQLErrorItem> => {
-    if (typeof entry === "string") return [{ message: entry }]
-    if (typeof entry !== "object" || entry === null || !("message" in entry) || typeof entry.message !== "string") {
-      return []
-    }
-    const item: { message: string; path?: ReadonlyArray<string | number>; code?: string | number } = {
-      message: entry.message
-    }
-    if ("path" in entry && Array.isArray(entry.path)) {
-      item.path = entry.path.filter((p: unknown): p is string | number => typeof p === "string" || typeof p === "number")
-    }
-    if ("extensions" in entry && typeof entry.extensions === "object" && entry.extensions !== null) {
-      const code: unknown = (entry.extensions as { code?: unknown }).code
-      if (typeof code === "string" || typeof code === "number") item.code = code
-    }
-    return [item]
-  })
 }
 
 const detailOf = (response: RawResponse): string => {
@@ -92,10 +71,6 @@ const branchNotFoundIn = (response: RawResponse): Option.Option<string> =>
       .map((e) => /^Branch:? '?(.+?)'? not found\.?$/.exec(e.message)?.[1])
       .find((name) => name !== undefined)
   )
-
-/** True when Infrahub says the JWT expired (legacy message or the error-catalogue code). */
-export const isExpiredToken = (body: unknown): boolean =>
-  errorItems(body).some((e) => e.message.includes("Expired Signature") || e.code === "TOKEN_EXPIRED")
 
 /** Maps a non-2xx answer to a typed failure; 2xx bodies are handled by the caller. */
 const failureOf = (response: RawResponse): InfrahubError =>
@@ -119,7 +94,6 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
   /** Talks to Infrahub over `HttpClient`; every call carries the request's {@link InfrahubCredentials}. */
   static readonly make = Effect.fn("InfrahubClient.make")(function* (options: InfrahubClientOptions) {
     const http = yield* HttpClient.HttpClient
-    const sessions = yield* PasswordSessions.make(options)
     const timeout = Duration.millis(options.timeoutMs)
 
     const send = (
@@ -141,6 +115,9 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
           Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.message }))
         )
       )
+
+    // Logins go through the same `send`: same timeout, same error mapping.
+    const sessions = PasswordSessions.make({ address: options.address, send })
 
     /** Sends with the caller's credential; a password login refreshes once when Infrahub says the JWT expired. */
     const authenticated = (
@@ -234,14 +211,4 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
 
   static readonly layer = (options: InfrahubClientOptions): Layer.Layer<InfrahubClient, never, HttpClient.HttpClient> =>
     Layer.effect(InfrahubClient, InfrahubClient.make(options))
-}
-
-const parseJson = (text: string): unknown => {
-  if (text.length === 0) return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    // Not JSON (an HTML error page from a proxy, say): callers report it as a protocol error.
-    return undefined
-  }
 }

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Deferred, Effect, Redacted } from "effect"
 import type { Password } from "../auth/InfrahubCredentials.js"
-import { InfrahubProtocolError, InfrahubUnauthorized, InfrahubUnreachable, type InfrahubError } from "./errors.js"
+import { InfrahubProtocolError, type InfrahubTimeout, InfrahubUnauthorized, type InfrahubUnreachable, type InfrahubError } from "./errors.js"
+import { asRecord, errorItems, isExpiredToken } from "./responses.js"
 
 interface Tokens {
   readonly access: Redacted.Redacted<string>
@@ -18,24 +18,19 @@ interface Answer {
 const MAX_CACHED_LOGINS = 10_000
 
 const stringField = (body: unknown, field: string): string | undefined => {
-  if (typeof body !== "object" || body === null || !(field in body)) return undefined
-  const value: unknown = (body as Record<string, unknown>)[field]
+  const value = asRecord(body)?.[field]
   return typeof value === "string" && value.length > 0 ? value : undefined
 }
 
-const messagesOf = (body: unknown): string => {
-  if (typeof body === "object" && body !== null && "errors" in body && Array.isArray(body.errors)) {
-    const texts = body.errors.map((e: unknown) =>
-      typeof e === "string" ? e : typeof e === "object" && e !== null && "message" in e ? String(e.message) : ""
-    )
-    const joined = texts.filter((t) => t.length > 0).join(" | ")
-    if (joined.length > 0) return joined
-  }
-  return "login refused"
-}
+const messagesOf = (body: unknown): string => errorItems(body).map((e) => e.message).join(" | ") || "login refused"
 
-const isExpired = (answer: Answer): boolean =>
-  answer.status === 401 && /Expired Signature|TOKEN_EXPIRED/.test(JSON.stringify(answer.body ?? ""))
+const isExpired = (answer: Answer): boolean => answer.status === 401 && isExpiredToken(answer.body)
+
+export interface PasswordSessionsOptions {
+  readonly address: string
+  /** The client's own transport (timeout and error mapping included). */
+  readonly send: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<Answer, InfrahubUnreachable | InfrahubTimeout>
+}
 
 /**
  * Infrahub username/password credentials become JWTs at `/api/auth/login`. The access token is
@@ -45,8 +40,7 @@ const isExpired = (answer: Answer): boolean =>
  * dropped on any other 401.
  */
 export const PasswordSessions = {
-  make: Effect.fn("PasswordSessions.make")(function* (options: { readonly address: string }) {
-    const http = yield* HttpClient.HttpClient
+  make: (options: PasswordSessionsOptions) => {
     const hmacKey = randomBytes(32)
     const cache = new Map<string, Tokens>()
     /** Logins in flight: concurrent first calls with one credential share a single login. */
@@ -59,17 +53,6 @@ export const PasswordSessions = {
         .update(Redacted.value(credential.password))
         .digest("hex")
 
-    const post = (path: string, request: HttpClientRequest.HttpClientRequest): Effect.Effect<Answer, InfrahubError> =>
-      http.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (text) => ({ status: response.status, body: safeJson(text) }))
-        ),
-        Effect.scoped,
-        Effect.catchAll((error) =>
-          Effect.fail(new InfrahubUnreachable({ address: options.address, detail: `${path}: ${error.message}` }))
-        )
-      )
-
     const remember = (key: string, tokens: Tokens): Tokens => {
       cache.delete(key)
       if (cache.size >= MAX_CACHED_LOGINS) {
@@ -81,8 +64,7 @@ export const PasswordSessions = {
     }
 
     const login = (credential: Password, key: string): Effect.Effect<Tokens, InfrahubError> =>
-      post(
-        "/api/auth/login",
+      options.send(
         HttpClientRequest.post(`${options.address}/api/auth/login`).pipe(
           HttpClientRequest.bodyUnsafeJson({ username: credential.username, password: Redacted.value(credential.password) })
         )
@@ -105,8 +87,7 @@ export const PasswordSessions = {
     const refresh = (credential: Password, key: string, tokens: Tokens): Effect.Effect<Tokens, InfrahubError> => {
       if (tokens.refresh === undefined) return login(credential, key)
       const refreshToken = tokens.refresh
-      return post(
-        "/api/auth/refresh",
+      return options.send(
         HttpClientRequest.post(`${options.address}/api/auth/refresh`).pipe(
           HttpClientRequest.bearerToken(Redacted.value(refreshToken))
         )
@@ -152,13 +133,5 @@ export const PasswordSessions = {
       })
 
     return { withAccessToken } as const
-  })
-}
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
   }
 }

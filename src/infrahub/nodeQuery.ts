@@ -1,4 +1,5 @@
 import { type LiteralValue, renderArguments } from "./graphqlLiteral.js"
+import { asRecord } from "./responses.js"
 import type { BranchSchema, KindInfo, RelationshipInfo } from "./schemaModel.js"
 
 /**
@@ -63,8 +64,6 @@ export interface NodePage {
   readonly rows: ReadonlyArray<NodeRow>
 }
 
-const asRecord = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
 
 /** display_label, else the hfid with its kind (`LocationSite__atl1`), else the id — as the Python server labels nodes. */
 export const labelOf = (node: Readonly<Record<string, unknown>>, fallbackKind: string): string => {

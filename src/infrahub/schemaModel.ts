@@ -118,6 +118,8 @@ export interface BranchSchema {
   readonly kinds: ReadonlyMap<string, KindInfo>
   /** User-facing kinds, sorted: what `infrahub://schema` and unknown-kind errors list. */
   readonly catalog: ReadonlyArray<KindInfo>
+  /** The kind's filter map (see {@link filtersOf}), computed on first use. */
+  readonly filters: (kind: KindInfo) => ReadonlyMap<string, FilterTarget>
 }
 
 const orUndefined = <A>(value: A | null | undefined): A | undefined => (value === null ? undefined : value)
@@ -174,7 +176,20 @@ export const decodeBranchSchema = (json: unknown): Either.Either<BranchSchema, s
       const catalog = [...kinds.values()]
         .filter((k) => !HIDDEN_NAMESPACES.has(k.namespace) && (k.category === "node" || k.category === "generic"))
         .sort((a, b) => a.kind.localeCompare(b.kind))
-      return { hash: response.main ?? "", kinds, catalog }
+      const computed = new Map<string, ReadonlyMap<string, FilterTarget>>()
+      const schema: BranchSchema = {
+        hash: response.main ?? "",
+        kinds,
+        catalog,
+        filters: (kind) => {
+          const known = computed.get(kind.kind)
+          if (known !== undefined) return known
+          const filters = computeFilters(schema, kind)
+          computed.set(kind.kind, filters)
+          return filters
+        }
+      }
+      return schema
     })
   )
 
@@ -201,11 +216,7 @@ export type FilterTarget =
       readonly many: boolean
     }
 
-/**
- * Every filter argument Infrahub generates for a kind (infrahub-api.md §3.2), named as Infrahub
- * names them: what `get_nodes` accepts and what `get_schema(kind)` advertises.
- */
-export const filtersOf = (schema: BranchSchema, info: KindInfo): ReadonlyMap<string, FilterTarget> => {
+const computeFilters = (schema: BranchSchema, info: KindInfo): ReadonlyMap<string, FilterTarget> => {
   const filters = new Map<string, FilterTarget>()
   filters.set("ids", { type: "ids" })
   if (info.humanFriendlyId !== undefined && info.humanFriendlyId.length > 0) filters.set("hfid", { type: "hfid" })
@@ -228,3 +239,10 @@ export const filtersOf = (schema: BranchSchema, info: KindInfo): ReadonlyMap<str
   }
   return filters
 }
+
+/**
+ * Every filter argument Infrahub generates for a kind (infrahub-api.md §3.2), named as Infrahub
+ * names them: what `get_nodes` accepts and what `get_schema(kind)` advertises. Computed once per kind
+ * of a fetched schema (every get_nodes call needs it), and kept with that schema.
+ */
+export const filtersOf = (schema: BranchSchema, info: KindInfo): ReadonlyMap<string, FilterTarget> => schema.filters(info)

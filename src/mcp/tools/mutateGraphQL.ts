@@ -10,7 +10,8 @@ import { compactJson } from "../render.js"
 import { ToolError } from "../ToolError.js"
 import { makeTool } from "../ToolSpec.js"
 import { GraphQLVariables } from "./graphql.js"
-import { asRecord, Landing, landing, WRITE } from "./writeShared.js"
+import { asRecord } from "../../infrahub/responses.js"
+import { Landing, landing, WRITE } from "./writeShared.js"
 
 /**
  * The top-level fields of a failed mutation document that did produce data. Infrahub runs each

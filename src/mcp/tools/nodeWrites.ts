@@ -9,7 +9,8 @@ import { SessionBranches } from "../../session/SessionBranches.js"
 import { compactJson } from "../render.js"
 import { ToolError } from "../ToolError.js"
 import { makeTool } from "../ToolSpec.js"
-import { asRecord, HfidParam, IdParam, KindParam, Landing, landing, mutationPayload, renderValue, WRITE } from "./writeShared.js"
+import { asRecord } from "../../infrahub/responses.js"
+import { HfidParam, IdParam, KindParam, Landing, landing, mutationPayload, renderValue, WRITE } from "./writeShared.js"
 
 /** Refuses what Infrahub would refuse or silently mis-handle: unknown, relationship and read-only names. */
 const attributeInputs = (kind: KindInfo, data: Readonly<Record<string, unknown>>) =>

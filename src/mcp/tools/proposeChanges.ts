@@ -8,7 +8,8 @@ import { SessionBranches } from "../../session/SessionBranches.js"
 import { compactJson } from "../render.js"
 import { ToolError } from "../ToolError.js"
 import { makeTool } from "../ToolSpec.js"
-import { asRecord, mutationPayload, WRITE } from "./writeShared.js"
+import { asRecord } from "../../infrahub/responses.js"
+import { mutationPayload, WRITE } from "./writeShared.js"
 
 const ProposeChangesParams = Schema.Struct({
   title: Schema.Trim.pipe(Schema.minLength(1, { message: () => "title must not be blank" })).annotations({

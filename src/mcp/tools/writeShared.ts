@@ -1,6 +1,7 @@
 import { Effect, Option, Schema } from "effect"
 import { InfrahubProtocolError } from "../../infrahub/errors.js"
 import { type LiteralValue, renderLiteral } from "../../infrahub/graphqlLiteral.js"
+import { asRecord } from "../../infrahub/responses.js"
 import type { OnBranch } from "../../session/SessionBranches.js"
 import { ToolError } from "../ToolError.js"
 import type { ToolAnnotations } from "../ToolSpec.js"
@@ -43,8 +44,6 @@ export const IdParam = Schema.String.pipe(Schema.minLength(1, { message: () => "
   description: "The object's id (UUID)."
 })
 
-export const asRecord = (value: unknown): Readonly<Record<string, unknown>> | undefined =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
 
 /** The `{ok object {…}}` of a mutation named `field`, or a protocol error. */
 export const mutationPayload = (data: Readonly<Record<string, unknown>>, field: string) =>
