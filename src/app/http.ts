@@ -4,6 +4,7 @@ import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Effect, Layer } from "effect"
 import type { AuthMode } from "../auth/AuthMode.js"
+import type { Fingerprints } from "../auth/fingerprint.js"
 import type { ServerConfigShape } from "../config/ServerConfig.js"
 import { formatAddress } from "../http/address.js"
 import { makeHttpApp } from "../http/HttpApp.js"
@@ -23,7 +24,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024
 export const httpServerLayer = <E, R>(
   config: ServerConfigShape,
   onListening: (baseUrl: string) => Effect.Effect<void, E, R>
-): Layer.Layer<never, E | HttpServerError.ServeError, McpBridge | SessionBranches | AuthMode | InfrahubClient | OAuthRoutes | R> => {
+): Layer.Layer<never, E | HttpServerError.ServeError, McpBridge | SessionBranches | AuthMode | InfrahubClient | OAuthRoutes | Fingerprints | R> => {
   const app = makeHttpApp({
     allowedOrigins: config.http.allowedOrigins,
     prometheus: config.prometheusEnabled,

@@ -1,6 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Option } from "effect"
 import { AuthMode } from "../auth/AuthMode.js"
+import { Fingerprints } from "../auth/fingerprint.js"
 import { OidcProxy, type OidcStartupError } from "../auth/oidc/OidcProxy.js"
 import { ConfigurationError, type ServerConfigShape } from "../config/ServerConfig.js"
 import { OAuthRoutes } from "../http/OAuthRoutes.js"
@@ -14,6 +15,8 @@ import { ResourceRegistry } from "../mcp/ResourceRegistry.js"
 import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { allTools } from "../mcp/tools/index.js"
 import { SessionBranches } from "../session/SessionBranches.js"
+import { memoryStoreLayer } from "../state/memoryStore.js"
+import type { StateStore } from "../state/StateStore.js"
 import { SERVER_NAME, VERSION } from "../version.js"
 
 /** Effectively forever (a year; timers need a finite value). */
@@ -31,6 +34,13 @@ const schemaCacheOptions = (config: ServerConfigShape) =>
     onNone: () => ({ freshForMs: SCHEMA_FRESH_MS, honourRevalidate: true }),
     onSome: (cache) => ({ freshForMs: cache.readTtlSeconds * 1000, honourRevalidate: false })
   })
+
+/**
+ * The server's state and the key that fingerprints credentials: held in this process (the default;
+ * fingerprints use a random per-process key).
+ */
+export const stateLayer = (_config: ServerConfigShape): Layer.Layer<StateStore | Fingerprints> =>
+  Layer.merge(memoryStoreLayer(), Fingerprints.random)
 
 /** Infrahub access: the HTTP client (undici, keep-alive) and the typed Infrahub client on top. */
 export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient> =>
@@ -51,7 +61,7 @@ const missingToken = Layer.fail(
  */
 export const authLayer = (
   config: ServerConfigShape
-): Layer.Layer<AuthMode | OAuthRoutes, ConfigurationError | OidcStartupError> => {
+): Layer.Layer<AuthMode | OAuthRoutes, ConfigurationError | OidcStartupError, Fingerprints | StateStore> => {
   switch (config.auth.mode) {
     case "none":
       return Option.match(config.infrahub.apiToken, {

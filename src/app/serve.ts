@@ -2,7 +2,7 @@ import { Effect, Layer, Logger } from "effect"
 import type { ServeCommand } from "../config/cli.js"
 import { ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../config/ServerConfig.js"
 import { httpServerLayer } from "./http.js"
-import { authLayer, logConfigWarnings, mcpCoreLayer } from "./layers.js"
+import { authLayer, logConfigWarnings, mcpCoreLayer, stateLayer } from "./layers.js"
 import { serveStdio } from "./stdio.js"
 
 /** OTLP export, loaded only when enabled: its modules cost start-up time nobody else should pay. */
@@ -11,9 +11,15 @@ const telemetry = (config: ServerConfigShape): Layer.Layer<never> =>
     ? Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./telemetry.js")), (module) => module.telemetryLayer(config)))
     : Layer.empty
 
-/** The layers behind both transports for a validated configuration (telemetry first, so every span is exported). */
+/**
+ * The layers behind both transports for a validated configuration (telemetry first, so every span is
+ * exported); the state store and fingerprints are shared with the transport layers.
+ */
 export const serverLayers = (config: ServerConfigShape) =>
-  Layer.merge(mcpCoreLayer(config), authLayer(config)).pipe(Layer.provide(telemetry(config)))
+  Layer.merge(mcpCoreLayer(config), authLayer(config)).pipe(
+    Layer.provideMerge(stateLayer(config)),
+    Layer.provide(telemetry(config))
+  )
 
 /** Streamable HTTP until interrupted (Ctrl-C / SIGTERM close sessions and the listener). */
 export const runHttp = (config: ServerConfigShape) =>

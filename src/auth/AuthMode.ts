@@ -1,5 +1,5 @@
 import { Context, Data, Effect, Layer, Option, Redacted } from "effect"
-import { fingerprint } from "./fingerprint.js"
+import { Fingerprints } from "./fingerprint.js"
 import { OidcProxy } from "./oidc/OidcProxy.js"
 import { sanitizeDescription } from "./oidc/web.js"
 import { apiToken, type Credential, password } from "./InfrahubCredentials.js"
@@ -84,10 +84,10 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
   }
 
   /** Each client sends its own Infrahub API token; never falls back to a shared one. */
-  static readonly tokenPassthrough = (header: string): Layer.Layer<AuthMode> =>
-    Layer.succeed(
+  static readonly tokenPassthrough = (header: string): Layer.Layer<AuthMode, never, Fingerprints> =>
+    Layer.effect(
       AuthMode,
-      AuthMode.of({
+      Effect.map(Fingerprints, (fingerprints) => AuthMode.of({
         mode: "token-passthrough",
         processAuth: Option.none(),
         sharedCredential: Option.none(),
@@ -97,18 +97,18 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
               Effect.fail(rejected("token-passthrough", header, "Bearer", header.toLowerCase() === "authorization" ? "Bearer <token>" : "<token>")),
             onSome: (token) => {
               const credential = apiToken(token)
-              const id = `token:${fingerprint(credential).slice(0, 12)}`
+              const id = `token:${fingerprints.credential(credential).slice(0, 12)}`
               return Effect.succeed({ credential, principal: { id, user: undefined, scopes: [], mode: "token-passthrough" } })
             }
           })
-      })
+      }))
     )
 
   /** Each client sends its own Infrahub username and password (HTTP Basic); exchanged at Infrahub's login. */
-  static readonly basicPassthrough = (header: string): Layer.Layer<AuthMode> =>
-    Layer.succeed(
+  static readonly basicPassthrough = (header: string): Layer.Layer<AuthMode, never, Fingerprints> =>
+    Layer.effect(
       AuthMode,
-      AuthMode.of({
+      Effect.map(Fingerprints, (fingerprints) => AuthMode.of({
         mode: "basic-passthrough",
         processAuth: Option.none(),
         sharedCredential: Option.none(),
@@ -117,11 +117,11 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
             onNone: () => Effect.fail(rejected("basic-passthrough", header, "Basic", "Basic base64(username:password)")),
             onSome: ({ username, password: secret }) => {
               const credential = password(username, secret)
-              const id = `user:${fingerprint(credential).slice(0, 12)}`
+              const id = `user:${fingerprints.credential(credential).slice(0, 12)}`
               return Effect.succeed({ credential, principal: { id, user: username, scopes: [], mode: "basic-passthrough" } })
             }
           })
-      })
+      }))
     )
 
   /**

@@ -1,23 +1,47 @@
-import { createHmac, randomBytes } from "node:crypto"
-import { Redacted } from "effect"
+import { createHmac, hkdfSync, randomBytes } from "node:crypto"
+import { Context, Layer, Redacted } from "effect"
 import type { Credential } from "./InfrahubCredentials.js"
 
-// One key per process, never exported: fingerprints cannot be reversed or compared across processes.
-const processKey = randomBytes(32)
+export interface FingerprintsShape {
+  /**
+   * A stable, non-secret identifier of a credential: keys per-credential caches and state, and binds
+   * an MCP session to the credential that opened it. HMAC, so it reveals nothing about the secret.
+   */
+  readonly credential: (credential: Credential) => string
+  /** The same for any other secret (a refresh token, an authorization code), per purpose. */
+  readonly secret: (purpose: string, value: string) => string
+}
+
+const make = (key: Uint8Array): FingerprintsShape => {
+  const hex = (parts: ReadonlyArray<string>) => {
+    const mac = createHmac("sha256", key)
+    for (const part of parts) mac.update(part).update("\u0000")
+    return mac.digest("hex").slice(0, 32)
+  }
+  return {
+    credential: (credential) =>
+      credential._tag === "ApiToken"
+        ? hex(["token", Redacted.value(credential.token)])
+        : hex(["password", credential.username, Redacted.value(credential.password)]),
+    secret: (purpose, value) => hex([purpose, value])
+  }
+}
 
 /**
- * A stable, non-secret identifier of a credential for this process: keys per-credential caches and
- * binds an MCP session to the credential that opened it. HMAC, so it reveals nothing about the secret.
+ * The key behind every fingerprint. One process can use a random key (fingerprints then mean nothing
+ * outside it); replicas sharing a state store must agree on fingerprints, so they derive the key
+ * from the shared secret in configuration.
  */
-export const fingerprint = (credential: Credential): string => {
-  const mac = createHmac("sha256", processKey)
-  switch (credential._tag) {
-    case "ApiToken":
-      mac.update("token\u0000").update(Redacted.value(credential.token))
-      break
-    case "Password":
-      mac.update("password\u0000").update(credential.username).update("\u0000").update(Redacted.value(credential.password))
-      break
-  }
-  return mac.digest("hex").slice(0, 32)
+export class Fingerprints extends Context.Tag("infrahub-mcp/Fingerprints")<Fingerprints, FingerprintsShape>() {
+  /** A fresh random key per process, never exported. */
+  static readonly random: Layer.Layer<Fingerprints> = Layer.sync(Fingerprints, () => make(randomBytes(32)))
+
+  /** A key derived from a shared secret (HKDF), so every replica computes the same fingerprints. */
+  static readonly fromSecret = (secret: Redacted.Redacted<string>): Layer.Layer<Fingerprints> =>
+    Layer.sync(Fingerprints, () =>
+      make(new Uint8Array(hkdfSync("sha256", Redacted.value(secret), "infrahub-mcp", "credential fingerprints", 32)))
+    )
+
+  /** A fixed key, for tests that compare fingerprints across layers. */
+  static readonly fromKey = (key: Uint8Array): Layer.Layer<Fingerprints> => Layer.succeed(Fingerprints, make(key))
 }

@@ -3,7 +3,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
 import { Context, Duration, Effect, Fiber, Layer, Option, Runtime, Schedule } from "effect"
 import type { RequestAuth } from "../auth/AuthMode.js"
-import { fingerprint } from "../auth/fingerprint.js"
+import { Fingerprints } from "../auth/fingerprint.js"
 import { McpBridge, toAuthInfo } from "../mcp/McpBridge.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import { makeInMemory } from "../session/SessionStore.js"
@@ -37,8 +37,6 @@ const jsonRpcError = (status: number, code: number, message: string): Response =
     headers: { "content-type": "application/json" }
   })
 
-const bindingOf = (auth: RequestAuth): string => `${auth.principal.id}\u0000${fingerprint(auth.credential)}`
-
 /**
  * Streamable HTTP sessions: one SDK server and transport per MCP session, kept in a bounded store
  * with idle expiry, closed on DELETE, on expiry and at shutdown. A session is bound to the caller
@@ -46,13 +44,15 @@ const bindingOf = (auth: RequestAuth): string => `${auth.principal.id}\u0000${fi
  * not a way into someone else's identity or session branch.
  */
 export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHttpShape>() {
-  static readonly layer = (options: McpHttpOptions): Layer.Layer<McpHttp, never, McpBridge | SessionBranches> =>
+  static readonly layer = (options: McpHttpOptions): Layer.Layer<McpHttp, never, McpBridge | SessionBranches | Fingerprints> =>
     Layer.scoped(
       McpHttp,
       Effect.gen(function* () {
         const bridge = yield* McpBridge
         const branches = yield* SessionBranches
         const runtime = yield* Effect.runtime<never>()
+        const fingerprints = yield* Fingerprints
+        const bindingOf = (auth: RequestAuth): string => `${auth.principal.id}\u0000${fingerprints.credential(auth.credential)}`
         const workspaceOf = (sessionId: string) => `session:${sessionId}`
 
         const stopPinger = (session: HttpSession) =>

@@ -1,5 +1,5 @@
 import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
-import { fingerprint } from "../auth/fingerprint.js"
+import { Fingerprints } from "../auth/fingerprint.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
@@ -40,6 +40,7 @@ const DEFAULT_BRANCH_TTL_MS = 10 * 60 * 1000
 export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, BranchesShape>() {
   static readonly make = Effect.gen(function* () {
     const client = yield* InfrahubClient
+    const fingerprints = yield* Fingerprints
     // Infrahub < 1.5 has no `status` field; learn that once instead of failing every call.
     let statusSupported = true
     const defaults = new Map<string, { readonly name: string; readonly at: number }>()
@@ -75,7 +76,7 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
       )
 
     const defaultBranch = Effect.gen(function* () {
-      const key = fingerprint(yield* InfrahubCredentials)
+      const key = fingerprints.credential(yield* InfrahubCredentials)
       const now = yield* Clock.currentTimeMillis
       const cached = defaults.get(key)
       if (cached !== undefined && now - cached.at < DEFAULT_BRANCH_TTL_MS) return cached.name
@@ -89,5 +90,5 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
     return Branches.of({ all, get, defaultBranch })
   })
 
-  static readonly layer: Layer.Layer<Branches, never, InfrahubClient> = Layer.effect(Branches, Branches.make)
+  static readonly layer: Layer.Layer<Branches, never, InfrahubClient | Fingerprints> = Layer.effect(Branches, Branches.make)
 }

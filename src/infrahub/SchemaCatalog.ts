@@ -1,5 +1,5 @@
 import { Clock, Context, Deferred, Effect, Either, Exit, Layer, Schema } from "effect"
-import { fingerprint } from "../auth/fingerprint.js"
+import { Fingerprints } from "../auth/fingerprint.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
@@ -86,12 +86,13 @@ const suggestionsFor = (wanted: string, kinds: ReadonlyArray<string>): ReadonlyA
 export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<SchemaCatalog, SchemaCatalogShape>() {
   static readonly make = Effect.fn("SchemaCatalog.make")(function* (options: SchemaCatalogOptions) {
     const client = yield* InfrahubClient
+    const fingerprints = yield* Fingerprints
     // Keyed by credential fingerprint too: in passthrough modes, callers may see different schemas.
     const entries = new Map<string, Entry>()
     const inflight = new Map<string, Deferred.Deferred<BranchSchema, InfrahubError>>()
 
     const keyOf = (branch: string | undefined) =>
-      Effect.map(InfrahubCredentials, (credential) => `${fingerprint(credential)}\u0000${branch ?? ""}`)
+      Effect.map(InfrahubCredentials, (credential) => `${fingerprints.credential(credential)}\u0000${branch ?? ""}`)
 
     const fetchSchema = (branch: string | undefined) =>
       client.schema(branch).pipe(
@@ -183,6 +184,6 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
     })
   })
 
-  static readonly layer = (options: SchemaCatalogOptions): Layer.Layer<SchemaCatalog, never, InfrahubClient> =>
+  static readonly layer = (options: SchemaCatalogOptions): Layer.Layer<SchemaCatalog, never, InfrahubClient | Fingerprints> =>
     Layer.effect(SchemaCatalog, SchemaCatalog.make(options))
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { AuthMode, basicFromHeader, tokenFromHeader } from "../../src/auth/AuthMode.js"
+import { Fingerprints } from "../../src/auth/fingerprint.js"
 
 const basic = (raw: string) => `Basic ${Buffer.from(raw, "utf8").toString("base64")}`
 
@@ -53,7 +54,7 @@ describe("AuthMode layers", () => {
       expect(Either.isLeft(refused) && refused.left.description).toContain("Authorization")
       expect(Option.isNone(mode.processAuth)).toBe(true)
       expect(Option.isNone(mode.sharedCredential)).toBe(true)
-    }).pipe(Effect.provide(AuthMode.tokenPassthrough("Authorization")))
+    }).pipe(Effect.provide(AuthMode.tokenPassthrough("Authorization").pipe(Layer.provide(Fingerprints.random))))
   )
 
   it.effect("token-passthrough reads a custom header", () =>
@@ -63,7 +64,7 @@ describe("AuthMode layers", () => {
       expect(ok.credential._tag === "ApiToken" && Redacted.value(ok.credential.token)).toBe("tok-2")
       const ignored = yield* Effect.either(authenticate(mode, { authorization: "Bearer tok-3" }))
       expect(Either.isLeft(ignored)).toBe(true)
-    }).pipe(Effect.provide(AuthMode.tokenPassthrough("X-Infrahub-Token")))
+    }).pipe(Effect.provide(AuthMode.tokenPassthrough("X-Infrahub-Token").pipe(Layer.provide(Fingerprints.random))))
   )
 
   it.effect("two tokens are two principals; the same token is the same principal", () =>
@@ -75,7 +76,7 @@ describe("AuthMode layers", () => {
       expect(a.principal.id).toBe(a2.principal.id)
       expect(a.principal.id).not.toBe(b.principal.id)
       expect(a.principal.id).not.toContain("token-a")
-    }).pipe(Effect.provide(AuthMode.tokenPassthrough("Authorization")))
+    }).pipe(Effect.provide(AuthMode.tokenPassthrough("Authorization").pipe(Layer.provide(Fingerprints.random))))
   )
 
   it.effect("basic-passthrough yields a password credential named after the user", () =>
@@ -87,7 +88,7 @@ describe("AuthMode layers", () => {
       expect(ok.credential._tag === "Password" && Redacted.value(ok.credential.password)).toBe("pa:ss")
       const refused = yield* Effect.either(authenticate(mode, { authorization: basic("nocolon") }))
       expect(Either.isLeft(refused) && refused.left.challenge).toContain("Basic")
-    }).pipe(Effect.provide(AuthMode.basicPassthrough("Authorization")))
+    }).pipe(Effect.provide(AuthMode.basicPassthrough("Authorization").pipe(Layer.provide(Fingerprints.random))))
   )
 
   it.effect("none shares the server token with every caller, stdio included", () =>

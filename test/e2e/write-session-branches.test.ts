@@ -1,6 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Effect, Either, Layer, Logger, LogLevel, Option } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { Fingerprints } from "../../src/auth/fingerprint.js"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal } from "../../src/auth/Principal.js"
 import { Branches } from "../../src/infrahub/Branches.js"
@@ -42,6 +43,7 @@ const pattern = (source: string): BranchPattern =>
 const layerFor = (source: string, maxRetries = 5) =>
   SessionBranches.layer({ pattern: pattern(source), maxRetries, maxWorkspaces: 10, idleTimeoutMs: 60_000 }).pipe(
     Layer.provideMerge(Branches.layer),
+    Layer.provide(Fingerprints.random),
     Layer.provideMerge(InfrahubClient.layer({ address: sandbox.url, timeoutMs: 10_000 })),
     Layer.provide(NodeHttpClient.layerUndici)
   )

@@ -1,0 +1,193 @@
+import { Clock, Duration, Effect, Layer, Option, type Scope } from "effect"
+import { type BucketSpec, StateStore, type StateStoreShape, StateStoreUnavailable, type TokenDecision } from "./StateStore.js"
+
+export interface MemoryStoreOptions {
+  /**
+   * Most entries held at once (values, group members and buckets together). Past it, after expired
+   * entries are dropped, writes fail with `StateStoreUnavailable`: refusing is safe, evicting live
+   * state (somebody's sign-in) to make room is not.
+   */
+  readonly maxEntries: number
+}
+
+interface Expiring {
+  readonly expiresAt: number
+}
+interface ValueEntry extends Expiring {
+  readonly value: string
+}
+interface BucketEntry extends Expiring {
+  readonly tokens: number
+  readonly updatedAt: number
+}
+
+// Expired entries are never returned (every read checks the deadline); the sweep only frees memory.
+const SWEEP_INTERVAL = Duration.seconds(30)
+
+const millis = (ttl: Duration.DurationInput): number => Duration.toMillis(Duration.decode(ttl))
+
+/**
+ * The in-memory `StateStore`: one process's state, the default when no shared store is configured.
+ * Each operation runs as one synchronous step (JavaScript runs it to completion before any other
+ * fiber), so it is atomic without a lock. Time comes from Effect's `Clock`, so `TestClock` drives
+ * expiry in tests.
+ */
+export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<StateStoreShape, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const values = new Map<string, ValueEntry>()
+    const groups = new Map<string, Map<string, number>>()
+    const buckets = new Map<string, BucketEntry>()
+    let groupMembers = 0
+
+    const size = () => values.size + buckets.size + groupMembers
+
+    const liveValue = (key: string, now: number): ValueEntry | undefined => {
+      const entry = values.get(key)
+      if (entry === undefined) return undefined
+      if (entry.expiresAt > now) return entry
+      values.delete(key)
+      return undefined
+    }
+
+    const liveGroup = (group: string, now: number): Map<string, number> | undefined => {
+      const members = groups.get(group)
+      if (members === undefined) return undefined
+      for (const [member, expiresAt] of members) {
+        if (expiresAt <= now) {
+          members.delete(member)
+          groupMembers -= 1
+        }
+      }
+      if (members.size > 0) return members
+      groups.delete(group)
+      return undefined
+    }
+
+    const sweep = (now: number): void => {
+      for (const key of values.keys()) liveValue(key, now)
+      for (const group of groups.keys()) liveGroup(group, now)
+      for (const [key, bucket] of buckets) if (bucket.expiresAt <= now) buckets.delete(key)
+    }
+
+    /** Room for `needed` new entries, sweeping once when full; refuses rather than evicting. */
+    const ensureRoom = (operation: string, now: number, needed = 1): Option.Option<StateStoreUnavailable> => {
+      if (size() + needed <= options.maxEntries) return Option.none()
+      sweep(now)
+      return size() + needed <= options.maxEntries
+        ? Option.none()
+        : Option.some(
+            new StateStoreUnavailable({
+              operation,
+              detail: `the in-memory store is full (${options.maxEntries} entries); refusing new state rather than dropping live state`
+            })
+          )
+    }
+
+    const step = <A>(f: (now: number) => A): Effect.Effect<A> =>
+      Effect.clockWith((clock) => Effect.sync(() => f(clock.unsafeCurrentTimeMillis())))
+
+    const stepOrFail = <A>(f: (now: number) => A | StateStoreUnavailable): Effect.Effect<A, StateStoreUnavailable> =>
+      Effect.flatMap(step(f), (result) => (result instanceof StateStoreUnavailable ? Effect.fail(result) : Effect.succeed(result)))
+
+    const put = (operation: string, key: string, value: string, ttl: Duration.DurationInput, now: number) => {
+      if (liveValue(key, now) === undefined) {
+        const full = ensureRoom(operation, now)
+        if (Option.isSome(full)) return full.value
+      }
+      values.set(key, { value, expiresAt: now + millis(ttl) })
+      return undefined
+    }
+
+    const bucketAt = (bucket: BucketSpec, entry: BucketEntry | undefined, now: number): number =>
+      entry === undefined || entry.expiresAt <= now
+        ? bucket.burst
+        : Math.min(bucket.burst, entry.tokens + ((now - entry.updatedAt) * bucket.ratePerSecond) / 1000)
+
+    const store: StateStoreShape = {
+      backend: "memory",
+      get: (key) => step((now) => Option.fromNullable(liveValue(key, now)?.value)),
+      set: (key, value, ttl) => stepOrFail((now) => put("set", key, value, ttl, now)),
+      setIfAbsent: (key, value, ttl) =>
+        stepOrFail((now) => (liveValue(key, now) !== undefined ? false : (put("setIfAbsent", key, value, ttl, now) ?? true))),
+      take: (key) =>
+        step((now) => {
+          const entry = liveValue(key, now)
+          values.delete(key)
+          return Option.fromNullable(entry?.value)
+        }),
+      delete: (key) => step(() => void values.delete(key)),
+      touch: (key, ttl) =>
+        step((now) => {
+          const entry = liveValue(key, now)
+          if (entry === undefined) return false
+          values.set(key, { value: entry.value, expiresAt: now + millis(ttl) })
+          return true
+        }),
+      compareAndSet: (key, expected, next, ttl) =>
+        stepOrFail((now) => {
+          const current = Option.fromNullable(liveValue(key, now)?.value)
+          if (!Option.getEquivalence<string>((a, b) => a === b)(current, expected)) return false
+          if (Option.isNone(next)) {
+            values.delete(key)
+            return true
+          }
+          return put("compareAndSet", key, next.value, ttl, now) ?? true
+        }),
+      admit: (group, member, ttl, limit) =>
+        stepOrFail((now) => {
+          const members = liveGroup(group, now) ?? new Map<string, number>()
+          const known = members.has(member)
+          if (!known && members.size >= limit) return false
+          if (!known) {
+            const full = ensureRoom("admit", now)
+            if (Option.isSome(full)) return full.value
+            groupMembers += 1
+          }
+          members.set(member, now + millis(ttl))
+          groups.set(group, members)
+          return true
+        }),
+      leave: (group, member) =>
+        step((now) => {
+          const members = liveGroup(group, now)
+          if (members?.delete(member) === true) {
+            groupMembers -= 1
+            if (members.size === 0) groups.delete(group)
+          }
+        }),
+      count: (group) => step((now) => liveGroup(group, now)?.size ?? 0),
+      takeToken: (key, bucket) =>
+        stepOrFail((now): TokenDecision | StateStoreUnavailable => {
+          const entry = buckets.get(key)
+          if (entry === undefined) {
+            const full = ensureRoom("takeToken", now)
+            if (Option.isSome(full)) return full.value
+          }
+          const tokens = bucketAt(bucket, entry, now)
+          // A bucket left alone refills completely; after that it carries no information.
+          const refillMs = Math.ceil((bucket.burst * 1000) / bucket.ratePerSecond)
+          if (tokens < 1) {
+            buckets.set(key, { tokens, updatedAt: now, expiresAt: now + refillMs })
+            return { _tag: "Refused", retryAfterMs: Math.ceil(((1 - tokens) * 1000) / bucket.ratePerSecond) }
+          }
+          buckets.set(key, { tokens: tokens - 1, updatedAt: now, expiresAt: now + refillMs })
+          return { _tag: "Allowed" }
+        }),
+      health: Effect.void
+    }
+
+    yield* Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) => Effect.sync(() => sweep(now))),
+      Effect.delay(SWEEP_INTERVAL),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    return store
+  })
+
+/** Default capacity of the in-memory store: far above any honest load, low enough to bound memory. */
+export const DEFAULT_MEMORY_ENTRIES = 1_000_000
+
+/** The in-memory store as a layer (the default backend). */
+export const memoryStoreLayer = (options: MemoryStoreOptions = { maxEntries: DEFAULT_MEMORY_ENTRIES }): Layer.Layer<StateStore> =>
+  Layer.scoped(StateStore, makeMemoryStore(options))
