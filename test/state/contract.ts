@@ -1,14 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer, Option, Schema } from "effect"
 import { stateNamespace } from "../../src/state/StateNamespace.js"
-import { StateStore, type StateStoreUnavailable } from "../../src/state/StateStore.js"
+import { StateStore } from "../../src/state/StateStore.js"
 
 /**
  * What every `StateStore` backend must do, independent of time: the in-memory and the Redis layer run
  * the same cases, so the rest of the code cannot tell them apart. Keys are unique per case, so the
  * cases can share one store.
  */
-export const stateStoreContract = (name: string, layer: Layer.Layer<StateStore, StateStoreUnavailable>) =>
+export const stateStoreContract = <E>(name: string, layer: Layer.Layer<StateStore, E>) =>
   describe(`StateStore contract: ${name}`, () => {
     let n = 0
     const key = (label: string) => `contract:${label}:${Date.now()}:${n++}`
