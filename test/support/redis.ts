@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { Redis } from "ioredis"
+import { freePort } from "./ports.js"
 
 /** A real Valkey or Redis server on 127.0.0.1 for one test file (Debian's package; `.ci/run` installs it). */
 export interface TestRedis {
@@ -24,16 +24,6 @@ const binary = (): string => {
   }
   throw new Error("Neither valkey-server nor redis-server is installed: run .ci/run (it installs Debian's redis-server) or set REDIS_SERVER.")
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 const ready = async (port: number, child: ChildProcess): Promise<boolean> => {
   for (;;) {
