@@ -34,20 +34,31 @@ let
     packageSourceOverrides = lib.mapAttrs (_: fetchNpmTarball) (import ./npm-sources.nix packageLock);
   };
 
+  # Build products of a local checkout (a `path:` flake sees untracked files too).
+  localOutputs = map lib.fileset.maybeMissing [
+    (root + "/node_modules")
+    (root + "/dist")
+    (root + "/coverage")
+  ];
+  nixAndCi = map lib.fileset.maybeMissing [
+    (root + "/.ci")
+    (root + "/nix")
+    (root + "/flake.nix")
+    (root + "/flake.lock")
+  ];
+
   # Everything but documentation and the Nix/CI plumbing: editing README.md or the NixOS module does
   # not rebuild the package. Tests and benchmarks only matter to the checks (see checks.nix).
   notBuildInputs = lib.fileset.unions (
-    map lib.fileset.maybeMissing [
+    localOutputs
+    ++ nixAndCi
+    ++ map lib.fileset.maybeMissing [
       (root + "/README.md")
       (root + "/ARCHITECTURE.md")
       (root + "/BENCHMARKS.md")
       (root + "/docs")
       (root + "/test")
       (root + "/bench")
-      (root + "/.ci")
-      (root + "/nix")
-      (root + "/flake.nix")
-      (root + "/flake.lock")
     ]
   );
   src = lib.fileset.toSource {
@@ -79,16 +90,7 @@ buildNpmPackage {
     inherit npmDeps nodejs;
     checkSource = lib.fileset.toSource {
       inherit root;
-      fileset = lib.fileset.difference root (
-        lib.fileset.unions (
-          map lib.fileset.maybeMissing [
-            (root + "/.ci")
-            (root + "/nix")
-            (root + "/flake.nix")
-            (root + "/flake.lock")
-          ]
-        )
-      );
+      fileset = lib.fileset.difference root (lib.fileset.unions (localOutputs ++ nixAndCi));
     };
   };
 

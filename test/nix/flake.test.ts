@@ -171,6 +171,11 @@ describe("flake.nix against stand-ins for nixpkgs", () => {
     }
     expect(flake.package.checkSource["test/docs.test.ts"]).toBe(true)
     expect(flake.package.checkSource["nix/module.nix"]).toBe(false)
+    // A local checkout's build products never enter the build.
+    for (const output of ["node_modules/effect/package.json", "dist/bin.js"]) {
+      expect(flake.package.src[output], output).toBe(false)
+      expect(flake.package.checkSource[output], output).toBe(false)
+    }
   })
 
   it("offers apps with descriptions that run the package's binary", () => {

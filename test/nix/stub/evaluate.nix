@@ -46,6 +46,8 @@ let
     "src/bin.ts"
     "src/sandbox/data/builtin-schema.json"
     "scripts/readme.ts"
+    "node_modules/effect/package.json"
+    "dist/bin.js"
   ];
   included = source: lib.genAttrs sampleFiles (file: source.includes "${source.root}/${file}");
 

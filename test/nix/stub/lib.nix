@@ -6,10 +6,7 @@ let
     attrNames
     concatStringsSep
     filter
-    functionArgs
-    isAttrs
     isFunction
-    isPath
     listToAttrs
     map
     match
@@ -145,7 +142,4 @@ rec {
       pkgs = import ./pkgs.nix { system = "x86_64-linux"; };
       inherit modules;
     };
-
-  # Unused by the code under test, listed so a new use fails loudly rather than mysteriously.
-  inherit attrNames filter functionArgs isAttrs isPath;
 }
