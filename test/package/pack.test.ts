@@ -1,7 +1,7 @@
 // What npm users get: the tarball `npm pack` makes from the built tree, installed into a scratch
 // project outside the repository (packages come from npm's cache when it has them), then run.
 import { execFileSync, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, posix } from "node:path"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -47,7 +47,7 @@ beforeAll(() => {
   }>
   files = packed[0]!.files.map((file) => file.path)
   tarball = join(scratch, packed[0]!.filename)
-  execFileSync("mkdir", [app])
+  mkdirSync(app)
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch-app", version: "1.0.0", private: true }))
   install = npm(["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], app)
 }, 240_000)
@@ -125,11 +125,10 @@ describe("installed into a project", () => {
       for (const entry of readdirSync(directory, { withFileTypes: true })) {
         if (!entry.isDirectory()) continue
         const path = join(directory, entry.name)
-        if (entry.name === "effect" && basenameIs(dirname(path), "node_modules")) copies.push(path)
+        if (entry.name === "effect" && dirname(path).endsWith("node_modules")) copies.push(path)
         walk(path)
       }
     }
-    const basenameIs = (path: string, name: string) => path.endsWith(`/${name}`)
     walk(join(app, "node_modules"))
     expect(copies).toEqual([join(app, "node_modules", "effect")])
     expect(existsSync(join(app, "node_modules", "@opentelemetry"))).toBe(false)
@@ -179,7 +178,7 @@ describe("installed into a project", () => {
 describe("installed next to an incompatible Effect", () => {
   it("is refused by npm with the conflict spelled out, instead of nesting a second effect", () => {
     const other = join(scratch, "effect-4-app")
-    execFileSync("mkdir", [other])
+    mkdirSync(other)
     writeFileSync(join(other, "package.json"), JSON.stringify({ name: "effect-4-app", version: "1.0.0", private: true }))
     const result = npm(["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, "effect@4"], other)
     expect(result.status).not.toBe(0)
