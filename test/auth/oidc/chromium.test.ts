@@ -5,6 +5,7 @@ import http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium } from "playwright-core"
+import { findChromium } from "../../support/chromium.js"
 import { identityOf, signInWithSdk } from "./client.js"
 import { type Harness, startHarness } from "./harness.js"
 
@@ -27,7 +28,7 @@ const landed: Array<string> = []
 
 beforeAll(async () => {
   h = await startHarness({ upstreamClient: "confidential", audience: "resource" })
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS })
+  browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS })
   // The MCP client's loopback redirect listener (RFC 8252), as a desktop client runs it.
   clientApp = http.createServer((req, res) => {
     landed.push(req.url ?? "")
