@@ -84,6 +84,8 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
     const client = yield* InfrahubClient
     const fingerprints = yield* Fingerprints
 
+    // The client has decoded the answer already; `decodeBranchSchema` (schemaModel) validates it once
+    // more while indexing it, which it offers only from unknown JSON.
     const fetchSchema = (branch: string | undefined) =>
       client.schema(branch).pipe(
         Effect.flatMap((response) =>
