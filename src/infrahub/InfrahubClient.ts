@@ -60,6 +60,17 @@ const graphqlPath = (branch: string | undefined): string =>
 const withBranch = (branch: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
   branch === undefined ? request : HttpClientRequest.setUrlParam(request, "branch", branch)
 
+/** Reads GraphQL `data` whose shape the query fixed; a different shape is a protocol error. */
+const decodeData = <A, I>(
+  query: string,
+  schema: Schema.Schema<A, I>,
+  data: GraphQLData
+): Effect.Effect<A, InfrahubProtocolError> =>
+  Effect.mapError(
+    Schema.decodeUnknown(schema)(data),
+    () => new InfrahubProtocolError({ detail: `the ${query} query answered an unexpected shape` })
+  )
+
 export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<InfrahubClient, InfrahubClientShape>() {
   /** Talks to Infrahub over `HttpClient`; every call carries the request's {@link InfrahubCredentials}. */
   static readonly make = Effect.fn("InfrahubClient.make")(function* (options: InfrahubClientOptions) {
@@ -141,7 +152,8 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
     )
 
     const schemaSdl = Effect.fn("InfrahubClient.schemaSdl")((branch: string | undefined) =>
-      exchange(HttpClientRequest.get("/schema.graphql").pipe(withBranch(branch)), (response) => response.text.pipe(Effect.orDie))
+      // `send` has read the body already: reading it again cannot fail.
+      exchange(HttpClientRequest.get("/schema.graphql").pipe(withBranch(branch)), (response) => Effect.orDie(response.text))
     )
 
     const version = graphql({ query: "query { InfrahubInfo { version } }" }).pipe(
@@ -164,14 +176,3 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
   ): Layer.Layer<InfrahubClient, never, HttpClient.HttpClient | StateStore | Fingerprints> =>
     Layer.scoped(InfrahubClient, InfrahubClient.make(options))
 }
-
-/** Reads GraphQL `data` whose shape the query fixed; a different shape is a protocol error. */
-const decodeData = <A, I>(
-  query: string,
-  schema: Schema.Schema<A, I>,
-  data: GraphQLData
-): Effect.Effect<A, InfrahubProtocolError> =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema)(data),
-    () => new InfrahubProtocolError({ detail: `the ${query} query answered an unexpected shape` })
-  )
