@@ -43,7 +43,7 @@ export const stateLayer = (_config: ServerConfigShape): Layer.Layer<StateStore |
   Layer.merge(memoryStoreLayer(), Fingerprints.random)
 
 /** Infrahub access: the HTTP client (undici, keep-alive) and the typed Infrahub client on top. */
-export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient> =>
+export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient, never, StateStore | Fingerprints> =>
   InfrahubClient.layer({ address: config.infrahub.address, timeoutMs: config.infrahub.timeoutMs }).pipe(
     Layer.provide(NodeHttpClient.layerUndici)
   )

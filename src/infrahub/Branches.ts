@@ -1,6 +1,7 @@
-import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Layer, Option, Ref, Schema } from "effect"
 import { Fingerprints } from "../auth/fingerprint.js"
-import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { CallerKey, getOrForget, keepSuccessFor } from "./callerCache.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
 
@@ -35,15 +36,24 @@ export interface BranchesShape {
   readonly defaultBranch: Effect.Effect<string, InfrahubError, InfrahubCredentials>
 }
 
-const DEFAULT_BRANCH_TTL_MS = 10 * 60 * 1000
+/** How long a resolved default branch is trusted (it changes only when an administrator changes it). */
+const DEFAULT_BRANCH_TTL = Duration.minutes(10)
+
+/** One entry per credential in passthrough modes: bounded, least recently used evicted first. */
+const MAX_CREDENTIALS = 1000
 
 export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, BranchesShape>() {
   static readonly make = Effect.gen(function* () {
     const client = yield* InfrahubClient
     const fingerprints = yield* Fingerprints
     // Infrahub < 1.5 has no `status` field; learn that once instead of failing every call.
-    let statusSupported = true
-    const defaults = new Map<string, { readonly name: string; readonly at: number }>()
+    const statusSupported = yield* Ref.make(true)
+
+    const decode = (data: unknown) =>
+      Schema.decodeUnknown(BranchList)(data).pipe(
+        Effect.map((list) => list.Branch),
+        Effect.mapError(() => new InfrahubProtocolError({ detail: "the Branch query answered an unexpected shape" }))
+      )
 
     const query = (filter: string, variables: Readonly<Record<string, unknown>> | undefined) => {
       const run = (fields: string) =>
@@ -51,41 +61,37 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
           query: variables === undefined ? `query GetAllBranch { Branch { ${fields} } }` : `query GetBranch($branch_name: String!) { Branch(${filter}) { ${fields} } }`,
           variables
         })
-      const decode = (data: unknown) =>
-        Schema.decodeUnknown(BranchList)(data).pipe(
-          Effect.map((list) => list.Branch),
-          Effect.mapError(() => new InfrahubProtocolError({ detail: "the Branch query answered an unexpected shape" }))
-        )
-      if (!statusSupported) return Effect.flatMap(run(BASE_FIELDS), decode)
-      return run(STATUS_FIELDS).pipe(
+      const withStatus = run(STATUS_FIELDS).pipe(
         Effect.catchTag("InfrahubGraphQLError", (error) =>
           error.mentions("status", "graph_version")
-            ? Effect.sync(() => {
-                statusSupported = false
-              }).pipe(Effect.zipRight(run(BASE_FIELDS)))
+            ? Ref.set(statusSupported, false).pipe(Effect.zipRight(run(BASE_FIELDS)))
             : Effect.fail(error)
-        ),
+        )
+      )
+      return Ref.get(statusSupported).pipe(
+        Effect.flatMap((supported) => (supported ? withStatus : run(BASE_FIELDS))),
         Effect.flatMap(decode)
       )
     }
 
-    const all = query("", undefined)
-    const get = (name: string) =>
+    const all = query("", undefined).pipe(Effect.withSpan("Branches.all"))
+    const get = Effect.fn("Branches.get")((name: string) =>
       Effect.map(query("name: $branch_name", { branch_name: name }), (list) =>
         Option.fromNullable(list.find((branch) => branch.name === name))
       )
+    )
 
-    const defaultBranch = Effect.gen(function* () {
-      const key = fingerprints.credential(yield* InfrahubCredentials)
-      const now = yield* Clock.currentTimeMillis
-      const cached = defaults.get(key)
-      if (cached !== undefined && now - cached.at < DEFAULT_BRANCH_TTL_MS) return cached.name
-      const branches = yield* all
-      const name = branches.find((branch) => branch.is_default === true)?.name ?? "main"
-      if (defaults.size >= 1000) defaults.clear() // bounded: one entry per credential in passthrough modes
-      defaults.set(key, { name, at: now })
-      return name
+    const defaults = yield* Cache.makeWith({
+      capacity: MAX_CREDENTIALS,
+      lookup: (key: CallerKey) =>
+        key.run(Effect.map(all, (branches) => branches.find((branch) => branch.is_default === true)?.name ?? "main")),
+      timeToLive: keepSuccessFor(DEFAULT_BRANCH_TTL)
     })
+
+    const defaultBranch = CallerKey.current(fingerprints).pipe(
+      Effect.flatMap((key) => getOrForget(defaults, key)),
+      Effect.withSpan("Branches.defaultBranch")
+    )
 
     return Branches.of({ all, get, defaultBranch })
   })

@@ -1,20 +1,20 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Context, Duration, Effect, Layer, Match, Option, Redacted } from "effect"
-import { InfrahubCredentials, type Credential } from "../auth/InfrahubCredentials.js"
+import { Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import type { Fingerprints } from "../auth/fingerprint.js"
+import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { StateStore } from "../state/StateStore.js"
 import {
-  BranchNotFound,
+  type InfrahubError,
   InfrahubGraphQLError,
   InfrahubProtocolError,
-  InfrahubServerError,
   InfrahubTimeout,
-  InfrahubUnauthorized,
-  InfrahubUnreachable,
-  type InfrahubError
+  InfrahubUnreachable
 } from "./errors.js"
 import { PasswordSessions } from "./PasswordSessions.js"
-import { errorItems, parseJson } from "./responses.js"
+import { decodeAnswer, failureOf, GraphQLAnswer, InfoAnswer, isOk, VersionData } from "./responses.js"
+import { SchemaResponse, SchemaSummaryResponse } from "./schemaModel.js"
 
 export interface GraphQLRequest {
   readonly query: string
@@ -36,179 +36,143 @@ export interface InfrahubClientShape {
   readonly address: string
   /** Runs a GraphQL document; GraphQL `errors` fail with {@link InfrahubGraphQLError} (partial data attached). */
   readonly graphql: (request: GraphQLRequest) => Effect.Effect<GraphQLData, InfrahubError, InfrahubCredentials>
-  /** `GET /api/schema?branch=`: the whole processed schema of a branch, as JSON. */
-  readonly schema: (branch: string | undefined) => Effect.Effect<unknown, InfrahubError, InfrahubCredentials>
-  /** `GET /api/schema/summary?branch=`: the schema hash (`main`) and per-kind hashes. */
-  readonly schemaSummary: (branch: string | undefined) => Effect.Effect<unknown, InfrahubError, InfrahubCredentials>
+  /** `GET /api/schema?branch=`: the whole processed schema of a branch. */
+  readonly schema: (branch: string | undefined) => Effect.Effect<typeof SchemaResponse.Type, InfrahubError, InfrahubCredentials>
+  /** `GET /api/schema/summary?branch=`: the schema hash (`main`). */
+  readonly schemaSummary: (
+    branch: string | undefined
+  ) => Effect.Effect<typeof SchemaSummaryResponse.Type, InfrahubError, InfrahubCredentials>
   /** `GET /schema.graphql?branch=`: the GraphQL SDL of a branch. */
   readonly schemaSdl: (branch: string | undefined) => Effect.Effect<string, InfrahubError, InfrahubCredentials>
   /** `query { InfrahubInfo { version } }`: Infrahub's version, proving the credential works. */
   readonly version: Effect.Effect<string, InfrahubError, InfrahubCredentials>
-  /** Whether Infrahub answers HTTP at all (`GET /api/info`, no credential): for health checks without one. */
-  readonly probe: Effect.Effect<number, InfrahubUnreachable | InfrahubTimeout>
+  /**
+   * Whether Infrahub answers HTTP at all (`GET /api/info`, no credential): for health checks without
+   * one. Any status counts as an answer, but a 2xx must be Infrahub's `/api/info`.
+   */
+  readonly probe: Effect.Effect<number, InfrahubUnreachable | InfrahubTimeout | InfrahubProtocolError>
 }
 
 /** Branch names contain `/` (`mcp/session-…`): Infrahub routes `/graphql/{branch:path}`, so encode per segment. */
-const branchPath = (branch: string): string => branch.split("/").map(encodeURIComponent).join("/")
+const graphqlPath = (branch: string | undefined): string =>
+  branch === undefined ? "/graphql" : `/graphql/${branch.split("/").map(encodeURIComponent).join("/")}`
 
-/** An HTTP answer from Infrahub: status, text, and the body parsed when it is JSON. */
-export interface RawResponse {
-  readonly status: number
-  readonly body: unknown
-  readonly text: string
-}
+const withBranch = (branch: string | undefined) => (request: HttpClientRequest.HttpClientRequest) =>
+  branch === undefined ? request : HttpClientRequest.setUrlParam(request, "branch", branch)
 
-const detailOf = (response: RawResponse): string => {
-  const messages = errorItems(response.body).map((e) => e.message)
-  if (messages.length > 0) return messages.join(" | ")
-  const text = response.text.trim()
-  return text.length === 0 ? "empty body" : text.length > 200 ? `${text.slice(0, 200)}…` : text
-}
-
-const branchNotFoundIn = (response: RawResponse): Option.Option<string> =>
-  Option.fromNullable(
-    errorItems(response.body)
-      .map((e) => /^Branch:? '?(.+?)'? not found\.?$/.exec(e.message)?.[1])
-      .find((name) => name !== undefined)
-  )
-
-/** Maps a non-2xx answer to a typed failure; 2xx bodies are handled by the caller. */
-const failureOf = (response: RawResponse): InfrahubError =>
-  Match.value(response.status).pipe(
-    Match.when(
-      (s) => s === 401 || s === 403,
-      (status) => new InfrahubUnauthorized({ status, detail: detailOf(response) })
-    ),
-    Match.when(
-      (s) => s === 404 || s === 400,
-      (status) =>
-        Option.match(branchNotFoundIn(response), {
-          onSome: (branch) => new BranchNotFound({ branch }),
-          onNone: () => new InfrahubServerError({ status, detail: detailOf(response) })
-        })
-    ),
-    Match.orElse((status) => new InfrahubServerError({ status, detail: detailOf(response) }))
+/** Reads GraphQL `data` whose shape the query fixed; a different shape is a protocol error. */
+const decodeData = <A, I>(
+  query: string,
+  schema: Schema.Schema<A, I>,
+  data: GraphQLData
+): Effect.Effect<A, InfrahubProtocolError> =>
+  Effect.mapError(
+    Schema.decodeUnknown(schema)(data),
+    () => new InfrahubProtocolError({ detail: `the ${query} query answered an unexpected shape` })
   )
 
 export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<InfrahubClient, InfrahubClientShape>() {
   /** Talks to Infrahub over `HttpClient`; every call carries the request's {@link InfrahubCredentials}. */
   static readonly make = Effect.fn("InfrahubClient.make")(function* (options: InfrahubClientOptions) {
-    const http = yield* HttpClient.HttpClient
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.mapRequest(HttpClientRequest.prependUrl(options.address)))
     const timeout = Duration.millis(options.timeoutMs)
 
+    /**
+     * One exchange with Infrahub. The body is read here, inside the timeout, so a connection that
+     * stalls mid-body is a timeout too; decoders then read the same (cached) body.
+     */
     const send = (
       request: HttpClientRequest.HttpClientRequest
-    ): Effect.Effect<RawResponse, InfrahubUnreachable | InfrahubTimeout> =>
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, InfrahubUnreachable | InfrahubTimeout> =>
       http.execute(request).pipe(
-        Effect.flatMap((response: HttpClientResponse.HttpClientResponse) =>
-          Effect.map(response.text, (text) => ({ status: response.status, text, body: parseJson(text) }))
-        ),
-        Effect.scoped,
+        Effect.tap((response) => response.text),
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () => new InfrahubTimeout({ address: options.address, timeoutMs: options.timeoutMs })
         }),
-        Effect.catchTag("RequestError", (error) =>
-          Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.cause ? String(error.cause) : error.message }))
-        ),
-        Effect.catchTag("ResponseError", (error) =>
-          Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.message }))
-        )
+        Effect.catchTags({
+          RequestError: (error) =>
+            Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.cause ? String(error.cause) : error.message })),
+          ResponseError: (error) => Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.message }))
+        })
       )
 
-    // Logins go through the same `send`: same timeout, same error mapping.
-    const sessions = PasswordSessions.make({ address: options.address, send })
+    // Logins go through the same `send`: same base URL, timeout and error mapping.
+    const sessions = yield* PasswordSessions.make({ address: options.address, send })
 
-    /** Sends with the caller's credential; a password login refreshes once when Infrahub says the JWT expired. */
-    const authenticated = (
-      build: () => HttpClientRequest.HttpClientRequest
-    ): Effect.Effect<RawResponse, InfrahubError, InfrahubCredentials> =>
-      Effect.flatMap(InfrahubCredentials, (credential: Credential) => {
+    /** Sends with the caller's credential: an API token as is, a password through its login. */
+    const authenticated = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.flatMap(InfrahubCredentials, (credential) => {
         switch (credential._tag) {
           case "ApiToken":
-            return send(HttpClientRequest.setHeader(build(), "X-INFRAHUB-KEY", Redacted.value(credential.token)))
+            return send(HttpClientRequest.setHeader(request, "X-INFRAHUB-KEY", Redacted.value(credential.token)))
           case "Password":
             return sessions.withAccessToken(credential, (accessToken) =>
-              send(HttpClientRequest.bearerToken(build(), Redacted.value(accessToken)))
+              send(HttpClientRequest.bearerToken(request, Redacted.value(accessToken)))
             )
         }
       })
 
-    const url = (path: string, branch: string | undefined): string =>
-      branch === undefined
-        ? `${options.address}${path}`
-        : `${options.address}${path}?${new URLSearchParams({ branch }).toString()}`
+    /** An authenticated exchange whose 2xx answer is then read by `read`; anything else is a typed failure. */
+    const exchange = <A>(
+      request: HttpClientRequest.HttpClientRequest,
+      read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, InfrahubError>
+    ): Effect.Effect<A, InfrahubError, InfrahubCredentials> =>
+      Effect.flatMap(authenticated(request), (response) => (isOk(response) ? read(response) : failureOf(response)))
 
-    const getJson = (path: string, branch: string | undefined) =>
-      authenticated(() => HttpClientRequest.get(url(path, branch)).pipe(HttpClientRequest.acceptJson)).pipe(
-        Effect.flatMap((response) =>
-          response.status >= 200 && response.status < 300
-            ? response.body === undefined
-              ? Effect.fail(new InfrahubProtocolError({ detail: `${path} did not return JSON` }))
-              : Effect.succeed(response.body)
-            : Effect.fail(failureOf(response))
-        )
-      )
+    const getJson = <A, I>(path: string, schema: Schema.Schema<A, I>, branch: string | undefined) =>
+      exchange(HttpClientRequest.get(path).pipe(withBranch(branch), HttpClientRequest.acceptJson), decodeAnswer(path, schema))
 
-    const graphql = (request: GraphQLRequest) =>
-      authenticated(() =>
-        HttpClientRequest.post(
-          request.branch === undefined
-            ? `${options.address}/graphql`
-            : `${options.address}/graphql/${branchPath(request.branch)}`
-        ).pipe(
+    const graphql = Effect.fn("InfrahubClient.graphql")(function* (request: GraphQLRequest) {
+      yield* Effect.annotateCurrentSpan("branch", request.branch ?? "(default)")
+      const answer = yield* exchange(
+        HttpClientRequest.post(graphqlPath(request.branch)).pipe(
           HttpClientRequest.bodyUnsafeJson({
             query: request.query,
             ...(request.variables === undefined ? {} : { variables: request.variables }),
             ...(request.operationName === undefined ? {} : { operationName: request.operationName })
           })
-        )
-      ).pipe(
-        Effect.flatMap((response): Effect.Effect<GraphQLData, InfrahubError> => {
-          if (response.status < 200 || response.status >= 300) return Effect.fail(failureOf(response))
-          const body = response.body
-          if (typeof body !== "object" || body === null) {
-            return Effect.fail(new InfrahubProtocolError({ detail: "the GraphQL answer is not a JSON object" }))
-          }
-          const errors = errorItems(body)
-          const data = "data" in body && typeof body.data === "object" && body.data !== null ? body.data : null
-          if (errors.length > 0) return Effect.fail(new InfrahubGraphQLError({ errors, data }))
-          if (data === null) return Effect.fail(new InfrahubProtocolError({ detail: "the GraphQL answer has no data" }))
-          return Effect.succeed(data as GraphQLData)
-        }),
-        Effect.withSpan("InfrahubClient.graphql", { attributes: { branch: request.branch ?? "(default)" } })
+        ),
+        decodeAnswer("/graphql", GraphQLAnswer)
       )
+      const errors = answer.errors ?? []
+      if (errors.length > 0) return yield* new InfrahubGraphQLError({ errors, data: answer.data ?? null })
+      if (answer.data === undefined || answer.data === null) {
+        return yield* new InfrahubProtocolError({ detail: "the GraphQL answer has no data" })
+      }
+      return answer.data
+    })
 
-    const schemaSdl = (branch: string | undefined) =>
-      authenticated(() => HttpClientRequest.get(url("/schema.graphql", branch))).pipe(
-        Effect.flatMap((response) =>
-          response.status >= 200 && response.status < 300 ? Effect.succeed(response.text) : Effect.fail(failureOf(response))
-        )
-      )
-
-    const version = graphql({ query: "query { InfrahubInfo { version } }" }).pipe(
-      Effect.flatMap((data) => {
-        const info = data["InfrahubInfo"]
-        const value = typeof info === "object" && info !== null ? (info as { version?: unknown }).version : undefined
-        return typeof value === "string"
-          ? Effect.succeed(value)
-          : Effect.fail(new InfrahubProtocolError({ detail: "InfrahubInfo has no version" }))
-      })
+    const schema = Effect.fn("InfrahubClient.schema")((branch: string | undefined) =>
+      getJson("/api/schema", SchemaResponse, branch)
     )
 
-    const probe = send(HttpClientRequest.get(`${options.address}/api/info`)).pipe(Effect.map((response) => response.status))
+    const schemaSummary = Effect.fn("InfrahubClient.schemaSummary")((branch: string | undefined) =>
+      getJson("/api/schema/summary", SchemaSummaryResponse, branch)
+    )
 
-    return InfrahubClient.of({
-      address: options.address,
-      graphql,
-      version,
-      probe,
-      schema: (branch) => getJson("/api/schema", branch).pipe(Effect.withSpan("InfrahubClient.schema")),
-      schemaSummary: (branch) => getJson("/api/schema/summary", branch),
-      schemaSdl
-    })
+    const schemaSdl = Effect.fn("InfrahubClient.schemaSdl")((branch: string | undefined) =>
+      // `send` has read the body already: reading it again cannot fail.
+      exchange(HttpClientRequest.get("/schema.graphql").pipe(withBranch(branch)), (response) => Effect.orDie(response.text))
+    )
+
+    const version = graphql({ query: "query { InfrahubInfo { version } }" }).pipe(
+      Effect.flatMap((data) => decodeData("InfrahubInfo", VersionData, data)),
+      Effect.map((data) => data.InfrahubInfo.version),
+      Effect.withSpan("InfrahubClient.version")
+    )
+
+    const probe = send(HttpClientRequest.get("/api/info").pipe(HttpClientRequest.acceptJson)).pipe(
+      Effect.tap((response) => (isOk(response) ? decodeAnswer("/api/info", InfoAnswer)(response) : Effect.void)),
+      Effect.map((response) => response.status),
+      Effect.withSpan("InfrahubClient.probe")
+    )
+
+    return InfrahubClient.of({ address: options.address, graphql, schema, schemaSummary, schemaSdl, version, probe })
   })
 
-  static readonly layer = (options: InfrahubClientOptions): Layer.Layer<InfrahubClient, never, HttpClient.HttpClient> =>
-    Layer.effect(InfrahubClient, InfrahubClient.make(options))
+  static readonly layer = (
+    options: InfrahubClientOptions
+  ): Layer.Layer<InfrahubClient, never, HttpClient.HttpClient | StateStore | Fingerprints> =>
+    Layer.scoped(InfrahubClient, InfrahubClient.make(options))
 }

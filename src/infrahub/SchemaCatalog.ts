@@ -1,9 +1,10 @@
-import { Clock, Context, Deferred, Effect, Either, Exit, Layer, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Either, Layer, Option, Schema } from "effect"
 import { Fingerprints } from "../auth/fingerprint.js"
-import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { CallerKey, getOrForget, keepSuccessFor } from "./callerCache.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
-import { type BranchSchema, decodeBranchSchema, type KindInfo, SchemaSummaryResponse } from "./schemaModel.js"
+import { type BranchSchema, decodeBranchSchema, type KindInfo } from "./schemaModel.js"
 
 export class UnknownKind extends Schema.TaggedError<UnknownKind>()("UnknownKind", {
   kind: Schema.String,
@@ -53,11 +54,6 @@ export interface SchemaCatalogShape {
   readonly invalidate: (branch: string | undefined) => Effect.Effect<void>
 }
 
-interface Entry {
-  readonly schema: BranchSchema
-  readonly checkedAt: number
-}
-
 const MAX_ENTRIES = 256
 
 /** Edit distance, for "did you mean": models misspell kinds (`DcimDevise`) more often than they invent them. */
@@ -87,65 +83,61 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
   static readonly make = Effect.fn("SchemaCatalog.make")(function* (options: SchemaCatalogOptions) {
     const client = yield* InfrahubClient
     const fingerprints = yield* Fingerprints
-    // Keyed by credential fingerprint too: in passthrough modes, callers may see different schemas.
-    const entries = new Map<string, Entry>()
-    const inflight = new Map<string, Deferred.Deferred<BranchSchema, InfrahubError>>()
 
-    const keyOf = (branch: string | undefined) =>
-      Effect.map(InfrahubCredentials, (credential) => `${fingerprints.credential(credential)}\u0000${branch ?? ""}`)
-
+    // The client has decoded the answer already; `decodeBranchSchema` (schemaModel) validates it once
+    // more while indexing it, which it offers only from unknown JSON.
     const fetchSchema = (branch: string | undefined) =>
       client.schema(branch).pipe(
-        Effect.flatMap((json) =>
-          Either.match(decodeBranchSchema(json), {
+        Effect.flatMap((response) =>
+          Either.match(decodeBranchSchema(response), {
             onLeft: (detail) => Effect.fail(new InfrahubProtocolError({ detail: `/api/schema: ${detail}` })),
             onRight: Effect.succeed
           })
         )
       )
 
-    const store = (key: string, schema: BranchSchema, now: number) => {
-      entries.delete(key)
-      if (entries.size >= MAX_ENTRIES) {
-        const oldest = entries.keys().next()
-        if (!oldest.done) entries.delete(oldest.value)
-      }
-      entries.set(key, { schema, checkedAt: now })
-    }
+    // Two caches, keyed by credential fingerprint and branch (in passthrough modes, callers may see
+    // different schemas). `Cache` has no "revalidate with the previous value" lookup, so the schema
+    // last fetched and the moment it was last confirmed current live apart:
+    // - `fetched`: the last schema fetched, kept until evicted; concurrent cold callers share one fetch.
+    const fetched = yield* Cache.makeWith({
+      capacity: MAX_ENTRIES,
+      lookup: (key: CallerKey) => key.run(fetchSchema(key.branch)),
+      timeToLive: keepSuccessFor(Duration.infinity)
+    })
 
-    /** A cached schema older than `freshForMs` costs one cheap summary request: refetch only if the hash moved. */
-    const revalidate = (branch: string | undefined, cached: BranchSchema) =>
-      client.schemaSummary(branch).pipe(
-        Effect.flatMap((json) => Schema.decodeUnknown(SchemaSummaryResponse)(json)),
-        Effect.mapError((error) =>
-          error._tag === "ParseError" ? new InfrahubProtocolError({ detail: "/api/schema/summary has no hash" }) : error
-        ),
-        Effect.flatMap((summary) => (summary.main === cached.hash ? Effect.succeed(cached) : fetchSchema(branch)))
+    /** The last fetched schema, if Infrahub's hash says it is still current; refetched only when the hash moved. */
+    const confirm = (key: CallerKey) =>
+      Effect.gen(function* () {
+        const known = yield* fetched.getOptionComplete(key)
+        // Nothing fetched yet (or a fetch in flight): the fetch itself is current.
+        if (Option.isNone(known)) return yield* getOrForget(fetched, key)
+        const summary = yield* client.schemaSummary(key.branch)
+        if (summary.main === known.value.hash) return known.value
+        const schema = yield* fetchSchema(key.branch)
+        yield* fetched.set(key, schema)
+        return schema
+      })
+
+    // - `confirmed`: schemas confirmed within `freshForMs`. A hit costs no request; a miss costs one
+    //   cheap summary request (or the fetch, when cold).
+    const confirmed = yield* Cache.makeWith({
+      capacity: MAX_ENTRIES,
+      lookup: (key: CallerKey) => key.run(confirm(key)),
+      timeToLive: keepSuccessFor(Duration.millis(options.freshForMs))
+    })
+
+    /** Confirms now, even inside the freshness window; concurrent confirmations of one key share one. */
+    const reconfirm = (key: CallerKey) =>
+      confirmed.refresh(key).pipe(
+        Effect.zipRight(confirmed.get(key)),
+        Effect.tapError(() => confirmed.invalidate(key))
       )
 
-    /** One fetch per key at a time: concurrent cold calls share it. */
-    const load = (key: string, run: Effect.Effect<BranchSchema, InfrahubError, InfrahubCredentials>) =>
-      Effect.gen(function* () {
-        const existing = inflight.get(key)
-        if (existing !== undefined) return yield* Deferred.await(existing)
-        const deferred = yield* Deferred.make<BranchSchema, InfrahubError>()
-        inflight.set(key, deferred)
-        const exit = yield* Effect.exit(run)
-        inflight.delete(key)
-        if (Exit.isSuccess(exit)) store(key, exit.value, yield* Clock.currentTimeMillis)
-        yield* Deferred.done(deferred, exit)
-        return yield* exit
-      })
-
-    const forBranch = (branch: string | undefined, forceCheck = false) =>
-      Effect.gen(function* () {
-        const key = yield* keyOf(branch)
-        const now = yield* Clock.currentTimeMillis
-        const cached = entries.get(key)
-        if (cached === undefined) return yield* load(key, fetchSchema(branch))
-        if (!forceCheck && now - cached.checkedAt < options.freshForMs) return cached.schema
-        return yield* load(key, revalidate(branch, cached.schema))
-      })
+    const forBranch = (branch: string | undefined, forceCheck: boolean) =>
+      Effect.flatMap(CallerKey.current(fingerprints, branch), (key) =>
+        forceCheck ? reconfirm(key) : getOrForget(confirmed, key)
+      )
 
     const resolve = (schema: BranchSchema, wanted: string): KindInfo | undefined => {
       const exact = schema.kinds.get(wanted)
@@ -155,30 +147,35 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
       return matches.length === 1 ? matches[0] : undefined
     }
 
-    const kind = (wanted: string, branch: string | undefined) =>
-      Effect.gen(function* () {
-        const schema = yield* forBranch(branch)
-        const found = resolve(schema, wanted)
-        if (found !== undefined) return found
-        const rechecked = yield* forBranch(branch, true)
-        const late = resolve(rechecked, wanted)
-        if (late !== undefined) return late
-        const validKinds = rechecked.catalog.map((k) => k.kind)
-        return yield* new UnknownKind({
-          kind: wanted,
-          branch: branch === undefined ? "default branch" : `branch ${branch}`,
-          suggestions: suggestionsFor(wanted, validKinds),
-          validKinds
-        })
+    const kind = Effect.fn("SchemaCatalog.kind")(function* (wanted: string, branch: string | undefined) {
+      const schema = yield* forBranch(branch, false)
+      const found = resolve(schema, wanted)
+      if (found !== undefined) return found
+      const rechecked = yield* forBranch(branch, true)
+      const late = resolve(rechecked, wanted)
+      if (late !== undefined) return late
+      const validKinds = rechecked.catalog.map((k) => k.kind)
+      return yield* new UnknownKind({
+        kind: wanted,
+        branch: branch === undefined ? "default branch" : `branch ${branch}`,
+        suggestions: suggestionsFor(wanted, validKinds),
+        validKinds
       })
+    })
 
-    const invalidate = (branch: string | undefined) =>
-      Effect.sync(() => {
-        for (const key of entries.keys()) if (key.endsWith(`\u0000${branch ?? ""}`)) entries.delete(key)
-      })
+    /** Every credential's entry for the branch: the branch's schema is Infrahub's, whoever asked. */
+    const invalidate = Effect.fn("SchemaCatalog.invalidate")(function* (branch: string | undefined) {
+      const keys = [...(yield* fetched.keys), ...(yield* confirmed.keys)].filter((key) => key.branch === branch)
+      for (const key of keys) {
+        yield* fetched.invalidate(key)
+        yield* confirmed.invalidate(key)
+      }
+    })
 
     return SchemaCatalog.of({
-      forBranch: (branch, readOptions) => forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true),
+      forBranch: Effect.fn("SchemaCatalog.forBranch")((branch, readOptions) =>
+        forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true)
+      ),
       kind,
       invalidate
     })

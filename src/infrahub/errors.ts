@@ -1,8 +1,10 @@
-import { Schema } from "effect"
+import { Predicate, Schema } from "effect"
+import type { StateStoreUnavailable } from "../state/StateStore.js"
 
 /**
  * Failures talking to Infrahub. They cross the MCP wire as tool errors, so each one carries a
- * `remediation`: what the model (or the operator) should do next.
+ * `remediation`: what the model (or the operator) should do next, and says whether it is
+ * `transient`: whether the same request may well succeed if simply sent again.
  */
 
 export class InfrahubUnreachable extends Schema.TaggedError<InfrahubUnreachable>()("InfrahubUnreachable", {
@@ -11,6 +13,10 @@ export class InfrahubUnreachable extends Schema.TaggedError<InfrahubUnreachable>
 }) {
   override get message(): string {
     return `Infrahub at ${this.address} is unreachable: ${this.detail}.`
+  }
+  /** The request may never have reached Infrahub. */
+  get transient(): boolean {
+    return true
   }
   get remediation(): string {
     return "Retry in a moment; if it persists, the operator must check INFRAHUB_ADDRESS and that Infrahub is running."
@@ -23,6 +29,9 @@ export class InfrahubTimeout extends Schema.TaggedError<InfrahubTimeout>()("Infr
 }) {
   override get message(): string {
     return `Infrahub at ${this.address} did not answer within ${this.timeoutMs / 1000} s.`
+  }
+  get transient(): boolean {
+    return true
   }
   get remediation(): string {
     return "Retry with a narrower request (fewer nodes, a smaller limit, fewer fields); the operator can raise INFRAHUB_TIMEOUT."
@@ -38,6 +47,9 @@ export class InfrahubUnauthorized extends Schema.TaggedError<InfrahubUnauthorize
       ? `Infrahub refused the request (403 Forbidden): ${this.detail}.`
       : `Infrahub rejected the credentials (401 Unauthorized): ${this.detail}.`
   }
+  get transient(): boolean {
+    return false
+  }
   get remediation(): string {
     return this.status === 403
       ? "The account lacks the permission for this operation in Infrahub; ask an Infrahub administrator, or do something else."
@@ -51,6 +63,10 @@ export class InfrahubServerError extends Schema.TaggedError<InfrahubServerError>
 }) {
   override get message(): string {
     return `Infrahub answered HTTP ${this.status}: ${this.detail}.`
+  }
+  /** A 5xx is Infrahub being briefly unwell; a 4xx refuses this very request. */
+  get transient(): boolean {
+    return this.status >= 500
   }
   get remediation(): string {
     return this.status >= 500
@@ -75,6 +91,9 @@ export class InfrahubGraphQLError extends Schema.TaggedError<InfrahubGraphQLErro
     const texts = this.errors.map((e) => (typeof e.code === "string" ? `${e.code}: ${e.message}` : e.message))
     return `Infrahub returned GraphQL errors: ${texts.join(" | ")}`
   }
+  get transient(): boolean {
+    return false
+  }
   get remediation(): string {
     return "Check field and argument names with get_schema(kind) or the infrahub://graphql-schema resource, then retry."
   }
@@ -90,6 +109,9 @@ export class BranchNotFound extends Schema.TaggedError<BranchNotFound>()("Branch
   override get message(): string {
     return `Branch '${this.branch}' does not exist in Infrahub.`
   }
+  get transient(): boolean {
+    return false
+  }
   get remediation(): string {
     return "Read infrahub://branches for the existing branches, or omit `branch` to use the default branch."
   }
@@ -101,11 +123,18 @@ export class InfrahubProtocolError extends Schema.TaggedError<InfrahubProtocolEr
   override get message(): string {
     return `Infrahub sent a response this server does not understand: ${this.detail}.`
   }
+  get transient(): boolean {
+    return false
+  }
   get remediation(): string {
     return "Check that INFRAHUB_ADDRESS points at Infrahub (not a proxy or login page) and that its version is supported."
   }
 }
 
+/**
+ * Everything an Infrahub call can fail with. A password credential's login lives in the shared
+ * state store, so a call can also fail (closed) when that store does not answer.
+ */
 export type InfrahubError =
   | InfrahubUnreachable
   | InfrahubTimeout
@@ -114,3 +143,11 @@ export type InfrahubError =
   | InfrahubGraphQLError
   | BranchNotFound
   | InfrahubProtocolError
+  | StateStoreUnavailable
+
+/**
+ * Whether a failure is worth retrying as is (the retry predicate of read tools). Errors classify
+ * themselves with a `transient` getter; anything without one is not transient.
+ */
+export const isTransient = (error: unknown): boolean =>
+  Predicate.hasProperty(error, "transient") && error.transient === true

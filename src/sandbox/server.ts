@@ -46,6 +46,8 @@ export interface SandboxOptions {
   readonly errorFormat: "legacy" | "catalogue"
   /** Lifetime of login access tokens (Infrahub's default 3600 s); tests shorten it to exercise refresh. */
   readonly accessTokenLifetimeS?: number
+  /** The clock login tokens are issued and checked by (seconds since the epoch); tests move it to expire them. */
+  readonly tokenClock?: () => number
 }
 
 export const defaultSandboxOptions: SandboxOptions = {
@@ -145,7 +147,8 @@ export const startSandbox = (
     const accounts = makeAccounts({
       tokens: tokens.map((token, index) => ({ token, account: account(index === 0 ? "admin" : `token-${index + 1}`, "admin") })),
       users: options.users.map((user) => ({ password: user.password, account: account(user.username, "admin") })),
-      ...(options.accessTokenLifetimeS === undefined ? {} : { accessLifetimeS: options.accessTokenLifetimeS })
+      ...(options.accessTokenLifetimeS === undefined ? {} : { accessLifetimeS: options.accessTokenLifetimeS }),
+      ...(options.tokenClock === undefined ? {} : { now: options.tokenClock })
     })
 
     const objectPaths = distinctPaths([...(options.seed === "demo" ? DEMO_OBJECTS : []), ...options.data])

@@ -9,6 +9,7 @@ import { InfrahubClient } from "../../src/infrahub/InfrahubClient.js"
 import { RequestContext } from "../../src/mcp/RequestContext.js"
 import { type BranchPattern, parsePattern } from "../../src/session/branchPattern.js"
 import { SessionBranches } from "../../src/session/SessionBranches.js"
+import { memoryStoreLayer } from "../../src/state/memoryStore.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 import { createBranch, listBranches, requestsRunning, tagNames } from "./write-support.js"
 
@@ -45,7 +46,7 @@ const layerFor = (source: string, maxRetries = 5) =>
     Layer.provideMerge(Branches.layer),
     Layer.provide(Fingerprints.random),
     Layer.provideMerge(InfrahubClient.layer({ address: sandbox.url, timeoutMs: 10_000 })),
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, memoryStoreLayer(), Fingerprints.random))
   )
 
 /** Runs a program as one request of workspace `ws`, with the sandbox admin's credential. */
