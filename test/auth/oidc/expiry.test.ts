@@ -4,7 +4,7 @@
 // (its handlers run on the test's clock); the IdP is real, reached by the headless browser.
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Context, Effect, Layer, Option, Redacted, TestClock, TestServices } from "effect"
 import type { FloodLimits } from "../../../src/auth/oidc/FloodGuard.js"
 import { OidcProxy } from "../../../src/auth/oidc/OidcProxy.js"
 import { memoryStoreLayer } from "../../../src/state/memoryStore.js"
@@ -23,6 +23,9 @@ const setup = (floodLimits: Partial<FloodLimits> = {}) =>
       Effect.promise(() => startIdp({ resource: `${base}/mcp`, redirectUris: [`${base}/oauth/callback`] })),
       (idp) => Effect.promise(() => idp.close())
     )
+    // Every store operation reads the caller's clock (the test's); only the store's background sweep
+    // is started on the live clock, so that jumping 30 days does not run 86 400 sweeps of 30 s.
+    const store = yield* TestServices.provideLive(Layer.build(memoryStoreLayer()))
     const context = yield* Layer.build(
       OidcProxy.layer({
         configUrl: idp.discoveryUrl,
@@ -35,7 +38,7 @@ const setup = (floodLimits: Partial<FloodLimits> = {}) =>
         jwtSigningKey: Option.none(),
         consent: "required",
         floodLimits
-      }).pipe(Layer.provide(Layer.merge(FetchHttpClient.layer, memoryStoreLayer())))
+      }).pipe(Layer.provide(Layer.merge(FetchHttpClient.layer, Layer.succeedContext(store))))
     )
     const proxy = Context.get(context, OidcProxy)
     current.proxy = proxy
@@ -150,6 +153,69 @@ describe("lifetimes", () => {
       const mcp = yield* env.send(`${env.base}/mcp`, { headers: { authorization: bearer } })
       expect(mcp.status).toBe(401)
       expect(mcp.headers.get("www-authenticate")).toContain('error="invalid_token"')
+    })
+  )
+})
+
+describe("flood bounds over time", () => {
+  it.scoped("a source's sign-in slots come back as the sign-ins it started expire (15 minutes) or finish", () =>
+    Effect.gen(function* () {
+      const env = yield* setup({ signInsPerSource: 2 })
+      const clientId = yield* register(env)
+      const started = yield* authorize(env, clientId, pkcePair().challenge)
+      expect(started.status).toBe(302)
+      yield* TestClock.adjust("10 minutes")
+      expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(302)
+      const refused = yield* authorize(env, clientId, pkcePair().challenge)
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get("retry-after")).toBe("60")
+      yield* TestClock.adjust("5 minutes") // the first one expires
+      expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(302)
+      expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(429)
+
+      // A denied sign-in gives its slot back at once.
+      yield* TestClock.adjust("15 minutes")
+      const consent = yield* openConsent(env)
+      const denied = yield* env.send(`${env.base}/consent`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: consent.cookie },
+        body: new URLSearchParams({ txn: consent.form.txn, csrf: consent.form.csrf, decision: "deny" })
+      })
+      expect(new URL(denied.headers.get("location") ?? "").searchParams.get("error")).toBe("access_denied")
+      expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(302)
+      expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(302)
+    })
+  )
+
+  it.scoped("a registration lives 30 days unused, and every use renews it", () =>
+    Effect.gen(function* () {
+      const env = yield* setup()
+      const clientId = yield* register(env)
+      for (let use = 0; use < 3; use++) {
+        yield* TestClock.adjust("29 days")
+        expect((yield* authorize(env, clientId, pkcePair().challenge)).status).toBe(302)
+      }
+      yield* TestClock.adjust("30 days")
+      const forgotten = yield* authorize(env, clientId, pkcePair().challenge)
+      expect(forgotten.status).toBe(400)
+      expect(yield* Effect.promise(() => forgotten.json())).toMatchObject({ error: "invalid_client", error_description: expect.stringMatching(/registers again/) })
+    })
+  )
+
+  it.scoped("a source's registration allowance refills over the hour", () =>
+    Effect.gen(function* () {
+      const env = yield* setup({ registrationsPerSourcePerHour: 2 })
+      yield* register(env)
+      yield* register(env)
+      const refused = yield* env.send(`${env.base}/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ redirect_uris: [REDIRECT] })
+      })
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get("retry-after")).toBe("1800")
+      yield* TestClock.adjust("30 minutes")
+      yield* register(env)
     })
   )
 })
