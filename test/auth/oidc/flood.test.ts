@@ -1,13 +1,14 @@
 // Floods of unauthenticated requests against the real listener: 1 000 `/authorize` or `/register`
 // requests are refused past their bounds (429 + Retry-After), and what was there before (a user's
 // sign-in in progress, a registration) survives and still works. Bodies are cut at the limit.
-import http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { HeadlessBrowser, isConsentPage, parseConsentForm, pkcePair } from "./browser.js"
-import { authorizeUrl, CLIENT_REDIRECT, identityOf, registerClient, registeredClientId, type TokenBody, tokenRequest } from "./client.js"
+import { authorizeUrl, CLIENT_REDIRECT, endlessBody, identityOf, registerClient, registeredClientId, type TokenBody, tokenRequest } from "./client.js"
 import { type Harness, type HarnessOptions, startHarness } from "./harness.js"
 
 const FLOOD = 1000
+/** A thousand requests take seconds on a loaded machine; no assertion depends on how many. */
+const FLOOD_TIMEOUT = { timeout: 180_000 }
 
 /** Sends `count` requests, `concurrency` at a time; the responses in order. */
 const flood = async (count: number, send: (index: number) => Promise<Response>, concurrency = 25): Promise<ReadonlyArray<Response>> => {
@@ -77,7 +78,7 @@ const withHarness = (options: Omit<HarnessOptions, "upstreamClient">) => {
 describe("sign-ins in flight from one address", () => {
   const harness = withHarness({})
 
-  it("a user's sign-in in progress survives 1 000 /authorize requests, which are refused past 50 (X-Forwarded-For ignored)", async () => {
+  it("a user's sign-in in progress survives 1 000 /authorize requests, which are refused past 50 (X-Forwarded-For ignored)", FLOOD_TIMEOUT, async () => {
     const h = harness()
     const alice = await signInInProgress(h, await registeredClientId(h))
     const attacker = await registeredClientId(h)
@@ -95,7 +96,7 @@ describe("sign-ins in flight from one address", () => {
 describe("sign-ins in flight behind a trusted reverse proxy", () => {
   const harness = withHarness({ trustedProxies: ["127.0.0.1", "::1"] })
 
-  it("1 000 sign-ins for one application from 1 000 addresses are refused past 50; the user's, and other applications', go on", async () => {
+  it("1 000 sign-ins for one application from 1 000 addresses are refused past 50; the user's, and other applications', go on", FLOOD_TIMEOUT, async () => {
     const h = harness()
     const victimClient = await registeredClientId(h)
     const alice = await signInInProgress(h, victimClient, { "x-forwarded-for": "203.0.113.10" })
@@ -114,7 +115,7 @@ describe("sign-ins in flight behind a trusted reverse proxy", () => {
 describe("registrations from one address", () => {
   const harness = withHarness({ floodLimits: { registrationsPerSourcePerHour: 20 } })
 
-  it("an existing registration survives 1 000 /register requests, which are refused past the hourly allowance", async () => {
+  it("an existing registration survives 1 000 /register requests, which are refused past the hourly allowance", FLOOD_TIMEOUT, async () => {
     const h = harness()
     const existing = await registeredClientId(h)
     const responses = await flood(FLOOD, () => registerClient(h))
@@ -130,7 +131,7 @@ describe("registrations from one address", () => {
 describe("registrations from many addresses", () => {
   const harness = withHarness({ trustedProxies: ["127.0.0.1", "::1"], floodLimits: { registrationsTotal: 100 } })
 
-  it("past the server's cap, 1 000 registrations are refused and none of the earlier ones is evicted", async () => {
+  it("past the server's cap, 1 000 registrations are refused and none of the earlier ones is evicted", FLOOD_TIMEOUT, async () => {
     const h = harness()
     const existing = await registeredClientId(h)
     const responses = await flood(FLOOD, (i) =>
@@ -153,32 +154,6 @@ describe("registrations from many addresses", () => {
     }
   })
 })
-
-/** Posts a chunked body that never ends; resolves with the answer the server gives while it is still being sent. */
-const endlessBody = (url: string, contentType: string) =>
-  new Promise<{ readonly status: number; readonly connection: string | undefined; readonly body: string }>((resolve, reject) => {
-    const target = new URL(url)
-    const request = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": contentType, "transfer-encoding": "chunked" } },
-      (response) => {
-        let body = ""
-        response.on("data", (chunk: Buffer) => (body += chunk.toString()))
-        response.on("end", () => {
-          request.destroy()
-          resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body })
-        })
-      }
-    )
-    request.on("error", reject)
-    const chunk = Buffer.alloc(64 * 1024, "a")
-    const pump = () => {
-      while (!request.destroyed && request.write(chunk)) {
-        // keep writing until the socket pushes back
-      }
-      if (!request.destroyed) request.once("drain", pump)
-    }
-    pump()
-  })
 
 describe("request bodies", () => {
   const harness = withHarness({ maxBodyBytes: 4096 })
