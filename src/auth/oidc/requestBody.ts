@@ -13,7 +13,7 @@ import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Data, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import { Chunk, Data, Effect, Option, ParseResult, Schema, Stream } from "effect"
 
 /** The body is larger than `limit` bytes; nothing past the limit was read. */
 export class RequestBodyTooLarge extends Data.TaggedError("RequestBodyTooLarge")<{ readonly limit: number }> {
@@ -28,7 +28,7 @@ export class RequestBodyInvalid extends Data.TaggedError("RequestBodyInvalid")<{
 export type RequestBodyError = RequestBodyTooLarge | RequestBodyInvalid
 
 interface Collected {
-  readonly chunks: ReadonlyArray<Uint8Array>
+  readonly chunks: Chunk.Chunk<Uint8Array>
   readonly size: number
 }
 
@@ -39,11 +39,11 @@ const unreadable = (cause: unknown) =>
 const readNode = (source: IncomingMessage, limit: number): Effect.Effect<Option.Option<Buffer>, RequestBodyInvalid> =>
   NodeStream.fromReadable<RequestBodyInvalid, Uint8Array>(() => source, unreadable, { closeOnDone: false }).pipe(
     Stream.runFoldWhile(
-      { chunks: [], size: 0 } as Collected,
+      { chunks: Chunk.empty(), size: 0 } as Collected,
       (collected) => collected.size <= limit,
-      (collected, chunk) => ({ chunks: [...collected.chunks, chunk], size: collected.size + chunk.byteLength })
+      (collected, chunk) => ({ chunks: Chunk.append(collected.chunks, chunk), size: collected.size + chunk.byteLength })
     ),
-    Effect.map((collected) => (collected.size > limit ? Option.none() : Option.some(Buffer.concat(collected.chunks))))
+    Effect.map((collected) => (collected.size > limit ? Option.none() : Option.some(Buffer.concat(Chunk.toReadonlyArray(collected.chunks)))))
   )
 
 /**

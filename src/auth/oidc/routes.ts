@@ -81,9 +81,10 @@ const dispatch = (urls: PublicUrls, endpoint: Endpoint) => {
 export const oauthApp = (urls: PublicUrls, endpoints: ReadonlyArray<Endpoint>, maxBodyBytes: number) =>
   Effect.map(
     HttpRouter.toHttpApp(
-      endpoints.reduce(
-        (router, endpoint) => endpoint.paths.reduce((withPath, path) => HttpRouter.all(withPath, path as HttpRouter.PathInput, dispatch(urls, endpoint)), router),
-        HttpRouter.empty as HttpRouter.HttpRouter<never, never>
+      endpoints.reduce<HttpRouter.HttpRouter>(
+        (router, endpoint) =>
+          endpoint.paths.reduce((withPath, path) => HttpRouter.all(withPath, path as HttpRouter.PathInput, dispatch(urls, endpoint)), router),
+        HttpRouter.empty
       )
     ),
     HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes))
