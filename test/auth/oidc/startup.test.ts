@@ -6,7 +6,8 @@ import { FetchHttpClient, HttpServerRequest, HttpServerResponse } from "@effect/
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { OidcProxy, type OidcProxyShape, type OidcSettings } from "../../../src/auth/oidc/OidcProxy.js"
-import { memoryStoreLayer } from "../../../src/state/memoryStore.js"
+import { makeMemoryStore, memoryStoreLayer } from "../../../src/state/memoryStore.js"
+import { StateStore, StateStoreUnavailable } from "../../../src/state/StateStore.js"
 
 interface Route {
   readonly status?: number
@@ -97,6 +98,42 @@ describe("start-up", () => {
       const revoke = yield* call(proxy, new Request("http://127.0.0.1:8000/revoke", { method: "POST" }))
       expect(Option.isNone(revoke)).toBe(true)
       expect(proxy.resourceMetadataUrl).toBe("http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp")
+    })
+  )
+
+  it.scoped("fails closed when the state store fails: 503 saying what to do, to programs and to browsers", () =>
+    Effect.gen(function* () {
+      const idp = yield* fakeIdp({ "/.well-known/openid-configuration": { body: discovery() }, "/jwks": { body: JWKS } })
+      const healthy = yield* makeMemoryStore({ maxEntries: 100 })
+      const down = Effect.fail(new StateStoreUnavailable({ operation: "get", detail: "connection refused" }))
+      const broken = StateStore.of({ ...healthy, get: () => down, set: () => down, admit: () => down, takeToken: () => down })
+      const context = yield* Layer.build(
+        OidcProxy.layer(settings(`${idp.origin}/.well-known/openid-configuration`)).pipe(
+          Layer.provide(Layer.merge(FetchHttpClient.layer, Layer.succeed(StateStore, broken)))
+        )
+      )
+      const proxy = Context.get(context, OidcProxy)
+      const registration = Option.getOrThrow(
+        yield* call(
+          proxy,
+          new Request("http://127.0.0.1:8000/register", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ redirect_uris: ["http://127.0.0.1:7777/callback"] })
+          })
+        )
+      )
+      expect(registration.status).toBe(503)
+      expect(registration.headers.get("retry-after")).toBe("5")
+      expect(yield* Effect.promise(() => registration.json())).toMatchObject({
+        error: "temporarily_unavailable",
+        error_description: expect.stringMatching(/state store failed during get: connection refused\. Retry in a few seconds.*INFRAHUB_MCP_STATE_STORE/)
+      })
+      const page = Option.getOrThrow(yield* call(proxy, new Request("http://127.0.0.1:8000/authorize?client_id=x", { headers: { accept: "text/html" } })))
+      expect(page.status).toBe(503)
+      expect(yield* Effect.promise(() => page.text())).toContain("Retry in a few seconds")
+      const refused = yield* Effect.flip(proxy.authenticate("Bearer not-a-jwt"))
+      expect(refused._tag).toBe("OidcUnauthorized") // a token that is not ours is refused before the store is asked
     })
   )
 
