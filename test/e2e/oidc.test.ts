@@ -181,17 +181,20 @@ describe("oidc mode (public upstream client, PKCE only: no client secret)", () =
 })
 
 describe("oidc start-up fails closed", () => {
+  /** Complete settings, but nothing listens at the discovery URL. */
+  const UNREACHABLE_IDP = {
+    INFRAHUB_ADDRESS: "http://127.0.0.1:9",
+    INFRAHUB_API_TOKEN: "t",
+    INFRAHUB_MCP_AUTH_MODE: "oidc",
+    INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
+    INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
+    INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001"
+  }
+
   it("an unreachable discovery document stops the server with exit code 2 and the variable to fix", async () => {
     const { runCli } = await import("../support/mcp.js")
     const result = await runCli(
-      {
-        INFRAHUB_ADDRESS: "http://127.0.0.1:9",
-        INFRAHUB_API_TOKEN: "t",
-        INFRAHUB_MCP_AUTH_MODE: "oidc",
-        INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
-        INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
-        INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001"
-      },
+      UNREACHABLE_IDP,
       ["--transport", "streamable-http", "--port", "0"]
     )
     expect(result.code).toBe(2)
@@ -201,15 +204,7 @@ describe("oidc start-up fails closed", () => {
   it("a trusted proxy that is not an address stops the server with exit code 2, naming the variable", async () => {
     const { runCli } = await import("../support/mcp.js")
     const result = await runCli(
-      {
-        INFRAHUB_ADDRESS: "http://127.0.0.1:9",
-        INFRAHUB_API_TOKEN: "t",
-        INFRAHUB_MCP_AUTH_MODE: "oidc",
-        INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
-        INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
-        INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001",
-        INFRAHUB_MCP_OIDC_TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal"
-      },
+      { ...UNREACHABLE_IDP, INFRAHUB_MCP_OIDC_TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal" },
       ["--transport", "streamable-http"]
     )
     expect(result.code).toBe(2)

@@ -11,7 +11,7 @@ import type { Idp } from "./Discovery.js"
 import type { FloodGuard } from "./FloodGuard.js"
 import type { LocalKeys } from "./LocalTokens.js"
 import { localPath, type PublicUrls } from "./Metadata.js"
-import { CODE_TTL, type OidcState, type Transaction, TRANSACTION_TTL, transactionKey } from "./OidcState.js"
+import { CODE_TTL, type OidcState, type Transaction, TRANSACTION_TTL, transactionKey, untilExpiry } from "./OidcState.js"
 import { consentPage } from "./Pages.js"
 import { isScopeString, matchesRegistered } from "./Registration.js"
 import { formBody } from "./requestBody.js"
@@ -266,8 +266,8 @@ export const makeAuthorizeEndpoints = (deps: AuthorizeDeps) => {
     switch (form.right.decision) {
       case "approve": {
         const approved: Transaction = { ...txn, approved: true }
-        const remaining = Duration.millis(Math.max(1, txn.expiresAt - (yield* Clock.currentTimeMillis)))
-        if (!(yield* state.transactions.compareAndSet(transactionKey(txn.id), found, Option.some(approved), remaining))) {
+        const ttl = untilExpiry(txn.expiresAt, yield* Clock.currentTimeMillis)
+        if (!(yield* state.transactions.compareAndSet(transactionKey(txn.id), found, Option.some(approved), ttl))) {
           return stop(400, "invalid_request", `This sign-in request is unknown or has expired. ${START_AGAIN}`)
         }
         return redirect(identityProviderUrl(approved))

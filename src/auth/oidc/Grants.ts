@@ -6,7 +6,7 @@
 import { Clock, Duration, Effect, Option } from "effect"
 import type { StateStoreUnavailable } from "../../state/StateStore.js"
 import { signAccessToken } from "./LocalTokens.js"
-import type { Grant, OidcState } from "./OidcState.js"
+import { type Grant, type OidcState, untilExpiry } from "./OidcState.js"
 import { hashToken, randomToken } from "./secrets.js"
 import type { Upstream, UpstreamTokens, VerifiedUpstream } from "./Upstream.js"
 
@@ -34,9 +34,6 @@ const grantLifetime = (upstream: UpstreamTokens, verified: VerifiedUpstream, now
   Option.getOrElse(upstream.refreshExpiresAt, () =>
     Option.isSome(upstream.refreshToken) ? now + DEFAULT_REFRESH_MS : verified.expiresAt * 1000
   )
-
-/** What is left of a lifetime ending at `expiresAt` (epoch ms), never below a millisecond. */
-const remaining = (expiresAt: number, now: number) => Duration.millis(Math.max(1, expiresAt - now))
 
 /** Refreshes at the IdP and verifies what comes back. */
 export const refreshUpstream = (upstream: Upstream, tokens: UpstreamTokens) =>
@@ -84,7 +81,7 @@ export const makeGrants = (settings: GrantSettings, state: OidcState, upstream: 
 
   /** Records a refresh token for `grant`, for as long as the grant lives. */
   const recordRefreshToken = (grant: Grant, token: string, now: number) =>
-    state.refreshTokens.set(hashToken(token), { grantId: grant.id, clientId: grant.clientId }, remaining(grant.expiresAt, now))
+    state.refreshTokens.set(hashToken(token), { grantId: grant.id, clientId: grant.clientId }, untilExpiry(grant.expiresAt, now))
 
   /** Drops the grant, and with it everything issued from it; tells the IdP too (best effort). */
   const revoke = (grantId: string): Effect.Effect<void, StateStoreUnavailable> =>
@@ -107,7 +104,7 @@ export const makeGrants = (settings: GrantSettings, state: OidcState, upstream: 
         expiresAt: grantLifetime(tokens, verified, now)
       }
       yield* recordRefreshToken(grant, refreshToken, now)
-      yield* state.grants.set(grant.id, grant, remaining(grant.expiresAt, now))
+      yield* state.grants.set(grant.id, grant, untilExpiry(grant.expiresAt, now))
       return yield* mint(grant, refreshToken)
     })
 
@@ -139,7 +136,7 @@ export const makeGrants = (settings: GrantSettings, state: OidcState, upstream: 
 
       const nextRefresh = randomToken()
       const claimed: Grant = { ...grant, currentRefreshHash: hashToken(nextRefresh) }
-      if (!(yield* state.grants.compareAndSet(grant.id, Option.some(grant), Option.some(claimed), remaining(grant.expiresAt, now)))) {
+      if (!(yield* state.grants.compareAndSet(grant.id, Option.some(grant), Option.some(claimed), untilExpiry(grant.expiresAt, now)))) {
         // Someone else rotated (or revoked) it between our read and our swap: the same token, used twice.
         const current = yield* state.grants.get(grant.id)
         return Option.isSome(current) ? yield* reused(current.value, clientId) : refused("This sign-in was revoked. Sign in again.")
@@ -158,7 +155,7 @@ export const makeGrants = (settings: GrantSettings, state: OidcState, upstream: 
           if (failure._tag === "UpstreamRequestFailed" && failure.kind === "unreachable") {
             // Not the client's fault: put the presented token back so that it can retry.
             const later = yield* Clock.currentTimeMillis
-            yield* state.grants.compareAndSet(grant.id, Option.some(claimed), Option.some(grant), remaining(grant.expiresAt, later))
+            yield* state.grants.compareAndSet(grant.id, Option.some(claimed), Option.some(grant), untilExpiry(grant.expiresAt, later))
             return { _tag: "Unavailable", description: `${failure.message} Retry shortly.` } as const
           }
           yield* Effect.logInfo(`oidc_auth upstream_refresh_refused client_id=${clientId}: ${failure.message}`)
@@ -177,7 +174,7 @@ export const makeGrants = (settings: GrantSettings, state: OidcState, upstream: 
       }
       yield* recordRefreshToken(renewed, nextRefresh, after)
       // The grant may have been revoked (a reuse of this same token) while the IdP answered.
-      if (!(yield* state.grants.compareAndSet(grant.id, Option.some(claimed), Option.some(renewed), remaining(renewed.expiresAt, after)))) {
+      if (!(yield* state.grants.compareAndSet(grant.id, Option.some(claimed), Option.some(renewed), untilExpiry(renewed.expiresAt, after)))) {
         return refused("This sign-in was revoked while refreshing. Sign in again.")
       }
       return { _tag: "Issued", tokens: yield* mint(renewed, nextRefresh) } as const

@@ -104,6 +104,9 @@ export const AccessTokenRecord = Schema.Struct({ grantId: Schema.String })
 /** A refresh token we issued, by hash; a rotated one still points at its grant (reuse detection). */
 export const RefreshTokenRecord = Schema.Struct({ grantId: Schema.String, clientId: Schema.String })
 
+/** The time to live of a record whose life ends at `expiresAt` (epoch ms); at least a millisecond. */
+export const untilExpiry = (expiresAt: number, now: number): Duration.Duration => Duration.millis(Math.max(1, expiresAt - now))
+
 /** Sign-ins in flight are keyed by the hash of their id, which travels in URLs. */
 export const transactionKey = (id: string): string => hashToken(id)
 
