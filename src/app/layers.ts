@@ -84,6 +84,9 @@ export const authLayer = (
         )
       }
       // OidcConfig's fields are OidcSettings' by design; the rest comes from the wider configuration.
+      // Registrations, sign-ins and grants live in the StateStore (from `stateLayer`): shared by
+      // replicas when the store is, with INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY shared too. OAuth bodies
+      // are read under the proxy's own 16 KiB limit (DEFAULT_OAUTH_MAX_BODY_BYTES).
       const proxy = OidcProxy.layer({
         ...oidc.value,
         writeScopes: config.auth.writeScopes,

@@ -1,7 +1,7 @@
 import { Context, Data, Effect, Layer, Option, Redacted } from "effect"
 import { Fingerprints } from "./fingerprint.js"
 import { OidcProxy } from "./oidc/OidcProxy.js"
-import { sanitizeDescription } from "./oidc/web.js"
+import { sanitizeDescription } from "./oidc/answers.js"
 import { apiToken, type Credential, password } from "./InfrahubCredentials.js"
 import { type AuthModeName, Principal, type PrincipalShape } from "./Principal.js"
 
@@ -16,7 +16,7 @@ export interface RequestAuth {
  * before anything else runs — in particular before any Infrahub request (fail closed).
  */
 export class AuthRejected extends Data.TaggedError("AuthRejected")<{
-  readonly status: 401 | 403
+  readonly status: 401 | 403 | 503
   readonly error: string
   readonly description: string
   /** The `WWW-Authenticate` challenge to send back. */
@@ -138,13 +138,17 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
           processAuth: Option.none(),
           sharedCredential: Option.some(credential),
           authenticate: (request) =>
-            proxy.authenticate(request).pipe(
+            proxy.authenticate(request.headers.get("authorization") ?? undefined).pipe(
               Effect.map((identity) => ({
                 credential,
                 principal: { id: `oidc:${identity.subject}`, user: identity.user, scopes: identity.scopes, mode: "oidc" as const }
               })),
               Effect.mapError((error) => {
                 const description = sanitizeDescription(`${error.message} ${error.remediation}`)
+                // The sign-ins are unreadable, not wrong: a 401 would send the client to sign in again for nothing.
+                if (error._tag === "StateStoreUnavailable") {
+                  return new AuthRejected({ status: 503, error: "temporarily_unavailable", description, challenge: `Bearer realm="infrahub-mcp"` })
+                }
                 return new AuthRejected({
                   status: 401,
                   error: "invalid_token",

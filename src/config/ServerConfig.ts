@@ -4,6 +4,7 @@
  * contradictory settings fail closed with one `ConfigurationError` that lists every problem.
  */
 import { Config, Context, Data, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {
   closest,
@@ -76,6 +77,8 @@ export interface OidcConfig {
   readonly jwtSigningKey: Option.Option<Redacted.Redacted<string>>
   /** The callback path registered at the IdP (`INFRAHUB_MCP_OIDC_REDIRECT_PATH`); both are served. */
   readonly redirectPath: "/oauth/callback" | "/auth/callback"
+  /** Reverse proxies whose `X-Forwarded-For` is believed (`INFRAHUB_MCP_OIDC_TRUSTED_PROXIES`): addresses or CIDR ranges. */
+  readonly trustedProxies: ReadonlyArray<string>
 }
 
 export interface ServerConfigShape {
@@ -429,13 +432,29 @@ const parseOidc = (
     onNone: () => Option.some("/oauth/callback" as const),
     onSome: (value) => take(parseChoice("INFRAHUB_MCP_OIDC_REDIRECT_PATH", value, ["/oauth/callback", "/auth/callback"] as const))
   })
-  return Option.all({ configUrl, clientId, baseUrl, redirectPath }).pipe(Option.map((required) => ({
+  const trustedProxies = Option.match(raw.INFRAHUB_MCP_OIDC_TRUSTED_PROXIES, {
+    onNone: () => Option.some<ReadonlyArray<string>>([]),
+    onSome: (value) => take(parseTrustedProxies("INFRAHUB_MCP_OIDC_TRUSTED_PROXIES", value))
+  })
+  return Option.all({ configUrl, clientId, baseUrl, redirectPath, trustedProxies }).pipe(Option.map((required) => ({
     ...required,
     clientSecret: raw.INFRAHUB_MCP_OIDC_CLIENT_SECRET,
     audience: raw.INFRAHUB_MCP_OIDC_AUDIENCE,
     userClaim: Option.getOrElse(raw.INFRAHUB_MCP_OIDC_USER_CLAIM, () => "email"),
     jwtSigningKey
   })))
+}
+
+/** IP addresses or CIDR ranges, e.g. `10.0.0.5,10.1.0.0/16,fd00::/8`. */
+const parseTrustedProxies = (variable: string, raw: string): Parsed<ReadonlyArray<string>> => {
+  const entries = parseList(raw)
+  const bad = entries.find((entry) => parseAddressRange(entry) === undefined)
+  return bad === undefined
+    ? Either.right(entries)
+    : Either.left(problem(
+      variable,
+      `${variable} contains ${JSON.stringify(bad)}, which is not an IP address or CIDR range: list the addresses of your reverse proxies, e.g. 10.0.0.5,10.1.0.0/16 (host names are not accepted).`
+    ))
 }
 
 /** The known variable closest to a misspelt name, when it is close enough to be a plausible typo. */

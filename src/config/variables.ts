@@ -156,6 +156,10 @@ export const VARIABLES = {
     secret: false, origin: "ours", default: "/oauth/callback", modes: oidcOnly,
     description: "Callback path registered at the identity provider: /oauth/callback, or /auth/callback for clients registered for the Python server."
   },
+  INFRAHUB_MCP_OIDC_TRUSTED_PROXIES: {
+    secret: false, origin: "ours", default: undefined, modes: oidcOnly,
+    description: "Comma-separated reverse-proxy addresses or CIDR ranges whose X-Forwarded-For names the client for the sign-in flood bounds (default: none, the socket address counts)."
+  },
   INFRAHUB_MCP_MAX_SESSIONS: {
     secret: false, origin: "ours", default: "1000",
     description: "Most concurrent MCP sessions over HTTP (1-100000)."

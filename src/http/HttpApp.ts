@@ -102,17 +102,14 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     return json(200, yield* metricsJson)
   })
 
-  const oauthOrNotFound = Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const oauth = yield* OAuthRoutes
-    const webRequest = yield* HttpServerRequest.toWeb(request).pipe(Effect.orDie)
-    const answer = yield* oauth.handle(webRequest)
-    if (Option.isSome(answer)) return HttpServerResponse.fromWeb(answer.value)
-    return json(404, {
-      error: "not_found",
-      error_description: `No route ${request.method} ${new URL(request.url, "http://x").pathname}. MCP clients connect to /mcp; /health and /metrics are for operators.`
-    })
-  })
+  const oauthOrNotFound = Effect.flatMap(OAuthRoutes, (oauth) => oauth.app).pipe(
+    Effect.catchTag("RouteNotFound", ({ request }) =>
+      Effect.succeed(json(404, {
+        error: "not_found",
+        error_description: `No route ${request.method} ${new URL(request.url, "http://x").pathname}. MCP clients connect to /mcp; /health and /metrics are for operators.`
+      }))
+    )
+  )
 
   return HttpRouter.empty.pipe(
     HttpRouter.get("/health", health),

@@ -1,41 +1,39 @@
-import { Context, Effect, Layer, Option } from "effect"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Context, Effect, Layer } from "effect"
 import { OidcProxy } from "../auth/oidc/OidcProxy.js"
 
 /**
- * The OAuth surface of the HTTP server. In `oidc` mode the OIDC proxy answers these routes; in every
- * other mode OAuth discovery probes and `/register` get a JSON 404 so MCP clients stop looking
- * (a plain-text 404 makes several clients fail instead).
+ * The OAuth surface of the HTTP server, served as an `HttpApp` the server's router falls through to.
+ * In `oidc` mode the OIDC proxy's routes answer; in every other mode OAuth discovery probes and
+ * `/register` get a JSON 404 so MCP clients stop looking (a plain-text 404 makes several clients
+ * fail instead). Any other path fails with `RouteNotFound`, for the server's own 404.
  */
 export interface OAuthRoutesShape {
-  /** `Some(response)` when the request is an OAuth route; `None` lets the router go on. */
-  readonly handle: (request: Request) => Effect.Effect<Option.Option<Response>>
+  readonly app: HttpApp.Default<HttpServerError.RouteNotFound>
 }
 
 const DISCOVERY = /^(?:\/.*)?\/\.well-known\/(?:oauth-authorization-server|oauth-protected-resource|openid-configuration)(?:\/.*)?$/
 
 export const isOAuthProbe = (path: string): boolean => DISCOVERY.test(path) || path === "/register" || path.endsWith("/register")
 
+const notEnabled = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  if (!isOAuthProbe(new URL(request.url, "http://localhost").pathname)) return yield* new HttpServerError.RouteNotFound({ request })
+  return HttpServerResponse.unsafeJson(
+    { error: "invalid_request", error_description: "OAuth is not enabled on this server." },
+    { status: 404 }
+  )
+})
+
 export class OAuthRoutes extends Context.Tag("infrahub-mcp/OAuthRoutes")<OAuthRoutes, OAuthRoutesShape>() {
   /** `oidc` mode: metadata, registration, authorize/consent, callbacks, token, revoke. */
   static readonly fromOidc: Layer.Layer<OAuthRoutes, never, OidcProxy> = Layer.effect(
     OAuthRoutes,
-    Effect.map(OidcProxy, (proxy) => OAuthRoutes.of({ handle: proxy.handle }))
+    Effect.map(OidcProxy, (proxy) => OAuthRoutes.of({ app: proxy.app }))
   )
 
-  static readonly disabled: Layer.Layer<OAuthRoutes> = Layer.succeed(
-    OAuthRoutes,
-    OAuthRoutes.of({
-      handle: (request) =>
-        Effect.sync(() =>
-          isOAuthProbe(new URL(request.url).pathname)
-            ? Option.some(
-                new Response(JSON.stringify({ error: "invalid_request", error_description: "OAuth is not enabled on this server." }), {
-                  status: 404,
-                  headers: { "content-type": "application/json" }
-                })
-              )
-            : Option.none()
-        )
-    })
-  )
+  static readonly disabled: Layer.Layer<OAuthRoutes> = Layer.succeed(OAuthRoutes, OAuthRoutes.of({ app: notEnabled }))
 }

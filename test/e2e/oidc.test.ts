@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CONFIDENTIAL_CLIENT, PUBLIC_CLIENT, startIdp, type TestIdp, WRITE_SCOPE } from "../support/idp.js"
 import { startHttpServer, type HttpServerProcess, textOf } from "../support/mcp.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
-import { TestOAuthClient } from "../auth/oidc/client.js"
+import { endlessBody, TestOAuthClient } from "../auth/oidc/client.js"
 
 const WRITE_TOOLS = ["node_upsert", "node_delete", "mutate_graphql", "propose_changes", "reset_session_branch"]
 
@@ -57,12 +57,13 @@ describe("oidc mode (confidential upstream client)", () => {
   let sandbox: TestSandbox
   let idp: TestIdp
   let server: HttpServerProcess
+  let base: string
   let alice: Client
   let bob: Client
 
   beforeAll(async () => {
     sandbox = await startTestSandbox()
-    ;({ idp, server } = await startOidcServer(sandbox, { secret: true }))
+    ;({ idp, server, base } = await startOidcServer(sandbox, { secret: true }))
     alice = await signedInClient(server.url, "alice")
     bob = await signedInClient(server.url, "bob")
   })
@@ -125,6 +126,23 @@ describe("oidc mode (confidential upstream client)", () => {
     expect(bobInfo).toMatchObject({ user: "bob@example.com", auth_mode: "oidc", write_tools_available: false })
   })
 
+  it("serves the OAuth routes through the server's router: CORS preflight, 405 with Allow, 413 for a body that never ends", async () => {
+    const preflight = await fetch(`${base}/token`, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*")
+    const metadata = await fetch(`${base}/.well-known/oauth-authorization-server`)
+    expect(metadata.headers.get("access-control-allow-origin")).toBe("*")
+    const wrongMethod = await fetch(`${base}/register`)
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get("allow")).toBe("POST")
+    const endless = await endlessBody(`${base}/token`, "application/x-www-form-urlencoded")
+    expect(endless.status).toBe(413)
+    expect(JSON.parse(endless.body)).toMatchObject({ error: "invalid_request", error_description: expect.stringMatching(/larger than 16384 bytes/) })
+    const elsewhere = await fetch(`${base}/nowhere`)
+    expect(elsewhere.status).toBe(404)
+    expect(await elsewhere.json()).toMatchObject({ error: "not_found" })
+  })
+
   it("a forged or foreign bearer token is refused", async () => {
     for (const token of ["not-a-jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2lnbmF0dXJl"]) {
       const response = await fetch(server.url, {
@@ -163,21 +181,34 @@ describe("oidc mode (public upstream client, PKCE only: no client secret)", () =
 })
 
 describe("oidc start-up fails closed", () => {
+  /** Complete settings, but nothing listens at the discovery URL. */
+  const UNREACHABLE_IDP = {
+    INFRAHUB_ADDRESS: "http://127.0.0.1:9",
+    INFRAHUB_API_TOKEN: "t",
+    INFRAHUB_MCP_AUTH_MODE: "oidc",
+    INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
+    INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
+    INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001"
+  }
+
   it("an unreachable discovery document stops the server with exit code 2 and the variable to fix", async () => {
     const { runCli } = await import("../support/mcp.js")
     const result = await runCli(
-      {
-        INFRAHUB_ADDRESS: "http://127.0.0.1:9",
-        INFRAHUB_API_TOKEN: "t",
-        INFRAHUB_MCP_AUTH_MODE: "oidc",
-        INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
-        INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
-        INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001"
-      },
+      UNREACHABLE_IDP,
       ["--transport", "streamable-http", "--port", "0"]
     )
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("INFRAHUB_MCP_OIDC_CONFIG_URL")
+  })
+
+  it("a trusted proxy that is not an address stops the server with exit code 2, naming the variable", async () => {
+    const { runCli } = await import("../support/mcp.js")
+    const result = await runCli(
+      { ...UNREACHABLE_IDP, INFRAHUB_MCP_OIDC_TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal" },
+      ["--transport", "streamable-http"]
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/INFRAHUB_MCP_OIDC_TRUSTED_PROXIES contains "proxy\.internal", which is not an IP address or CIDR range/)
   })
 
   it("missing OIDC settings are all listed at once", async () => {

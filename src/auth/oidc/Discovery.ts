@@ -2,7 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { Duration, Effect, ParseResult, Schema } from "effect"
 import { createRemoteJWKSet, type RemoteJWKSet } from "jose"
 import { OidcStartupError } from "./errors.js"
-import { rootCause } from "./web.js"
+import { rootCause } from "./answers.js"
 
 const HttpUrl = Schema.String.pipe(
   Schema.filter((value) => {

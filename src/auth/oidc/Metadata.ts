@@ -49,23 +49,19 @@ export const publicUrls = (baseUrl: string, callbackPath: CallbackPath): PublicU
 export const localPath = (urls: PublicUrls, pathname: string): string =>
   urls.basePath !== "" && pathname.startsWith(`${urls.basePath}/`) ? pathname.slice(urls.basePath.length) : pathname
 
-/** Every path a client may derive for a well-known document: root, `/mcp`, and RFC 8414 path insertion. */
-const wellKnownPaths = (urls: PublicUrls, name: string): ReadonlySet<string> =>
-  new Set([
+/**
+ * Every request path (relative to the server's root) at which a client may look for a well-known
+ * document: root, `/mcp`, RFC 8414 path insertion, each also under BASE_URL's prefix (a reverse
+ * proxy may or may not strip it).
+ */
+export const wellKnownPaths = (urls: PublicUrls, name: "oauth-protected-resource" | "oauth-authorization-server"): ReadonlyArray<string> => {
+  const local = [
     `/.well-known/${name}`,
     `/.well-known/${name}/mcp`,
     `/.well-known/${name}${urls.basePath}`,
     `/.well-known/${name}${urls.basePath}/mcp`
-  ])
-
-export const isProtectedResourcePath = (urls: PublicUrls, pathname: string): boolean => {
-  const paths = wellKnownPaths(urls, "oauth-protected-resource")
-  return paths.has(pathname) || paths.has(localPath(urls, pathname))
-}
-
-export const isAuthorizationServerPath = (urls: PublicUrls, pathname: string): boolean => {
-  const paths = wellKnownPaths(urls, "oauth-authorization-server")
-  return paths.has(pathname) || paths.has(localPath(urls, pathname))
+  ]
+  return [...new Set(urls.basePath === "" ? local : [...local, ...local.map((path) => `${urls.basePath}${path}`)])]
 }
 
 export const protectedResourceMetadata = (urls: PublicUrls, scopes: ReadonlyArray<string>) => ({

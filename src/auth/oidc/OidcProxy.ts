@@ -4,33 +4,39 @@
  * the real identity provider, as FastMCP's OIDCProxy. Clients receive our own short-lived HS256
  * tokens bound to `<BASE_URL>/mcp`; each `/mcp` request verifies ours, then re-verifies the IdP's.
  *
- * State (registrations, sign-ins in flight, codes, sessions) lives in bounded in-memory stores.
- * A restart therefore signs everybody out: clients get 401, their refresh fails with invalid_grant,
- * and they sign in again. One replica is assumed; several would need a shared store and key.
+ * State (registrations, sign-ins in flight, codes, grants, issued tokens) lives in the `StateStore`
+ * with expiry, bounded against floods. With the in-memory store a restart signs everybody out;
+ * replicas sharing a store (and INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY) share every sign-in.
  */
+import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
 import { compactVerify, decodeJwt } from "jose"
-import { makeAuthorizeEndpoints, type IssuedCode, type Transaction } from "./AuthorizeEndpoints.js"
+import { StateStore, type StateStoreUnavailable } from "../../state/StateStore.js"
+import { json, sanitizeDescription } from "./answers.js"
+import { makeAuthorizeEndpoints } from "./AuthorizeEndpoints.js"
+import { makeClients } from "./Clients.js"
 import { discover } from "./Discovery.js"
 import { OidcStartupError, OidcUnauthorized } from "./errors.js"
-import { ExpiringStore } from "./ExpiringStore.js"
+import { DEFAULT_FLOOD_LIMITS, type FloodLimits, makeFloodGuard } from "./FloodGuard.js"
+import { makeGrants } from "./Grants.js"
 import { deriveLocalKeys, verifyAccessToken } from "./LocalTokens.js"
 import {
   authorizationServerMetadata,
   type CallbackPath,
-  isAuthorizationServerPath,
-  isProtectedResourcePath,
-  localPath,
+  CALLBACK_PATHS,
   protectedResourceMetadata,
-  publicUrls
+  publicUrls,
+  wellKnownPaths
 } from "./Metadata.js"
-import type { RegisteredClient } from "./Registration.js"
+import { makeOidcState } from "./OidcState.js"
 import { isScopeString } from "./Registration.js"
-import { makeSessions } from "./Sessions.js"
+import { aliases, DEFAULT_OAUTH_MAX_BODY_BYTES, type Endpoint, oauthApp } from "./routes.js"
+import { parseAddressRange, requestSource, trustedProxyList } from "./sourceAddress.js"
 import { makeTokenEndpoints } from "./TokenEndpoints.js"
 import { makeUpstream } from "./Upstream.js"
-import { CORS, json, oauthError, sanitizeDescription } from "./web.js"
 
 export { OidcStartupError, OidcUnauthorized } from "./errors.js"
 
@@ -51,6 +57,15 @@ export interface OidcSettings {
    * for the Python server (FastMCP) use `/auth/callback`. Both paths are served either way.
    */
   readonly callbackPath?: CallbackPath
+  /**
+   * Reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` names the client for the
+   * per-source flood bounds; from anybody else it is ignored. Default: none.
+   */
+  readonly trustedProxies?: ReadonlyArray<string>
+  /** Largest OAuth request body, enforced while reading (default 16 KiB). */
+  readonly maxBodyBytes?: number
+  /** Flood bounds (defaults: `DEFAULT_FLOOD_LIMITS`). */
+  readonly floodLimits?: Partial<FloodLimits>
 }
 
 export interface OidcIdentity {
@@ -64,25 +79,23 @@ export interface OidcIdentity {
 }
 
 const BASE_SCOPES = ["openid", "email", "profile"]
-const CAPACITY = { clients: 1000, transactions: 1000, codes: 1000, sessions: 10_000 } as const
 
-export class OidcProxy extends Context.Tag("infrahub-mcp/OidcProxy")<
-  OidcProxy,
-  {
-    /** Answers the OAuth/well-known routes; Option.none() when the path is not one of them. */
-    readonly handle: (request: Request) => Effect.Effect<Option.Option<Response>>
-    /** Verifies a /mcp request's bearer token (the proxy's JWT, then the stored upstream token). */
-    readonly authenticate: (request: Request) => Effect.Effect<OidcIdentity, OidcUnauthorized>
-    /** 401 for a failed authenticate: JSON body + `WWW-Authenticate: Bearer … resource_metadata="…"`. */
-    readonly unauthorized: (error: OidcUnauthorized) => Response
-    readonly resourceMetadataUrl: string
-  }
->() {
+export interface OidcProxyShape {
+  /** The OAuth routes (metadata, registration, authorize/consent, callbacks, token, revoke); `RouteNotFound` elsewhere. */
+  readonly app: HttpApp.Default<HttpServerError.RouteNotFound>
+  /** Verifies a `/mcp` request's `Authorization` header: the proxy's JWT, its grant, then the IdP's token. */
+  readonly authenticate: (authorization: string | undefined) => Effect.Effect<OidcIdentity, OidcUnauthorized | StateStoreUnavailable>
+  /** 401 for a failed authenticate: JSON body + `WWW-Authenticate: Bearer … resource_metadata="…"`. */
+  readonly unauthorized: (error: OidcUnauthorized) => HttpServerResponse.HttpServerResponse
+  readonly resourceMetadataUrl: string
+}
+
+export class OidcProxy extends Context.Tag("infrahub-mcp/OidcProxy")<OidcProxy, OidcProxyShape>() {
   /**
    * Fetches discovery + JWKS at start-up; an unreachable or invalid discovery document fails with
    * OidcStartupError (a message naming INFRAHUB_MCP_OIDC_CONFIG_URL and the fix).
    */
-  static readonly layer = (settings: OidcSettings): Layer.Layer<OidcProxy, OidcStartupError, HttpClient.HttpClient> =>
+  static readonly layer = (settings: OidcSettings): Layer.Layer<OidcProxy, OidcStartupError, HttpClient.HttpClient | StateStore> =>
     Layer.effect(OidcProxy, make(settings))
 }
 
@@ -137,20 +150,26 @@ const make = (settings: OidcSettings) =>
         `INFRAHUB_MCP_AUTH_SCOPES_WRITE contains "${badScope}", which is not an OAuth scope token. List scopes separated by commas, e.g. "write" or "infrahub:write".`
       )
     }
+    const invalidProxy = (settings.trustedProxies ?? []).find((entry) => parseAddressRange(entry) === undefined)
+    if (invalidProxy !== undefined) {
+      return yield* startupError(
+        `INFRAHUB_MCP_OIDC_TRUSTED_PROXIES contains "${invalidProxy}", which is not an IP address or CIDR range. List your reverse proxies' addresses, e.g. "10.0.0.5,10.1.0.0/16".`
+      )
+    }
     const audience = Option.filter(settings.audience, (a) => a.trim() !== "")
     const userClaim = settings.userClaim.trim() === "" ? "email" : settings.userClaim
 
     const idp = yield* discover(settings.configUrl)
     const http = yield* HttpClient.HttpClient
+    const store = yield* StateStore
     const keys = deriveLocalKeys(settings)
     const upstream = makeUpstream(idp, http, { clientId: settings.clientId, clientSecret: settings.clientSecret, audience })
-    const sessions = makeSessions(
-      { issuer: urls.base, audience: urls.resource, key: keys.accessToken, capacity: CAPACITY.sessions },
-      upstream
-    )
-    const clients = new ExpiringStore<string, RegisteredClient>(CAPACITY.clients)
-    const transactions = new ExpiringStore<string, Transaction>(CAPACITY.transactions)
-    const codes = new ExpiringStore<string, IssuedCode>(CAPACITY.codes)
+    const state = makeOidcState(store)
+    const flood = makeFloodGuard(store, { ...DEFAULT_FLOOD_LIMITS, ...settings.floodLimits })
+    const clients = makeClients(state, flood)
+    const grants = makeGrants({ issuer: urls.base, audience: urls.resource, key: keys.accessToken }, state, upstream)
+    const trusted = (settings.trustedProxies ?? []).length > 0 ? Option.some(trustedProxyList(settings.trustedProxies ?? [])) : Option.none()
+    const sourceOf = (request: Parameters<typeof requestSource>[0]) => requestSource(request, trusted)
     const scopes = [...new Set([...BASE_SCOPES, ...settings.writeScopes])]
     const revocation = idp.metadata.revocation_endpoint !== undefined
 
@@ -164,16 +183,18 @@ const make = (settings: OidcSettings) =>
       audience,
       defaultScopes: scopes,
       serverName: "Infrahub MCP",
+      state,
       clients,
-      transactions,
-      codes
+      flood,
+      sourceOf
     })
     const tokenEndpoints = makeTokenEndpoints({
       urls,
       upstream,
-      sessions,
+      grants,
+      state,
       clients,
-      codes,
+      sourceOf,
       // Revocation accepts our tokens whatever their expiry: the signature alone proves they are ours.
       accessTokenId: (token) =>
         Effect.tryPromise(() => compactVerify(token, keys.accessToken, { algorithms: ["HS256"] })).pipe(
@@ -183,72 +204,22 @@ const make = (settings: OidcSettings) =>
         )
     })
 
-    type Handler = (request: Request) => Effect.Effect<Response>
-    interface Route {
-      readonly methods: Readonly<Record<string, Handler>>
-      readonly cors: boolean
-    }
-    const prm = protectedResourceMetadata(urls, scopes)
-    const asm = authorizationServerMetadata(urls, scopes, revocation)
-    const fixed = (document: unknown): Handler => () => Effect.sync(() => json(document))
+    const document = (body: unknown) => Effect.sync(() => json(body))
+    const at = (...paths: ReadonlyArray<string>) => [...new Set(paths.flatMap((path) => aliases(urls, path)))]
+    const endpoints: ReadonlyArray<Endpoint> = [
+      { paths: wellKnownPaths(urls, "oauth-protected-resource"), methods: { GET: document(protectedResourceMetadata(urls, scopes)) }, cors: true },
+      { paths: wellKnownPaths(urls, "oauth-authorization-server"), methods: { GET: document(authorizationServerMetadata(urls, scopes, revocation)) }, cors: true },
+      { paths: at("/register"), methods: { POST: tokenEndpoints.register() }, cors: true },
+      { paths: at("/authorize"), methods: { GET: authorizeEndpoints.authorize() }, cors: false },
+      { paths: at("/consent"), methods: { GET: authorizeEndpoints.showConsent(), POST: authorizeEndpoints.decideConsent() }, cors: false },
+      { paths: at(...CALLBACK_PATHS), methods: { GET: authorizeEndpoints.callback() }, cors: false },
+      { paths: at("/token"), methods: { POST: tokenEndpoints.token() }, cors: true },
+      ...(revocation ? [{ paths: at("/revoke"), methods: { POST: tokenEndpoints.revoke() }, cors: true }] : [])
+    ]
+    const app = yield* oauthApp(urls, endpoints, settings.maxBodyBytes ?? DEFAULT_OAUTH_MAX_BODY_BYTES)
 
-    const routeFor = (pathname: string): Route | undefined => {
-      if (isProtectedResourcePath(urls, pathname)) return { methods: { GET: fixed(prm) }, cors: true }
-      if (isAuthorizationServerPath(urls, pathname)) return { methods: { GET: fixed(asm) }, cors: true }
-      switch (localPath(urls, pathname)) {
-        case "/register":
-          return { methods: { POST: tokenEndpoints.register }, cors: true }
-        case "/authorize":
-          return { methods: { GET: authorizeEndpoints.authorize }, cors: false }
-        case "/consent":
-          return { methods: { GET: authorizeEndpoints.showConsent, POST: authorizeEndpoints.decideConsent }, cors: false }
-        case "/oauth/callback":
-        case "/auth/callback":
-          return { methods: { GET: authorizeEndpoints.callback }, cors: false }
-        case "/token":
-          return { methods: { POST: tokenEndpoints.token }, cors: true }
-        case "/revoke":
-          return revocation ? { methods: { POST: tokenEndpoints.revoke }, cors: true } : undefined
-        default:
-          return undefined
-      }
-    }
-
-    const withCors = (response: Response): Response => {
-      const headers = new Headers(response.headers)
-      for (const [name, value] of Object.entries(CORS)) headers.set(name, value)
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
-    }
-
-    const handle = (request: Request): Effect.Effect<Option.Option<Response>> => {
-      const pathname = URL.canParse(request.url) ? new URL(request.url).pathname : ""
-      const route = routeFor(pathname)
-      if (route === undefined) return Effect.succeed(Option.none())
-      const allowed = Object.keys(route.methods)
-      const handler = route.methods[request.method]
-      const response: Effect.Effect<Response> =
-        request.method === "OPTIONS" && route.cors
-          ? Effect.succeed(new Response(null, { status: 204 }))
-          : handler === undefined
-            ? Effect.succeed(
-                oauthError("invalid_request", `Use ${allowed.join(" or ")} on this endpoint.`, 405, { allow: allowed.join(", ") })
-              )
-            : handler(request).pipe(
-                Effect.catchAllCause((cause) =>
-                  Effect.as(
-                    Effect.logError("oidc_auth endpoint_failed", cause),
-                    oauthError("server_error", "The authorization server failed unexpectedly; try again. The cause is in the server log.", 500)
-                  )
-                )
-              )
-      return response.pipe(
-        Effect.map((r) => Option.some(route.cors ? withCors(r) : r)),
-        Effect.annotateLogs({ oauth_path: localPath(urls, pathname) })
-      )
-    }
-
-    const authenticate = Effect.fn("OidcProxy.authenticate")(function* (request: Request) {
-      const header = request.headers.get("authorization")?.trim() ?? ""
+    const authenticate = Effect.fn("OidcProxy.authenticate")(function* (authorization: string | undefined) {
+      const header = authorization?.trim() ?? ""
       if (header === "") return yield* new OidcUnauthorized({ reason: "missing", detail: "" })
       const match = BEARER.exec(header)
       if (match?.[1] === undefined) {
@@ -260,12 +231,12 @@ const make = (settings: OidcSettings) =>
         try: () => verifyAccessToken(keys.accessToken, token, { issuer: urls.base, audience: urls.resource, now: new Date(now) }),
         catch: tokenRejection
       })
-      const grant = yield* sessions.byAccessToken(String(payload.jti))
-      if (grant === undefined) return yield* new OidcUnauthorized({ reason: "unknown_session", detail: "" })
-      if (payload["client_id"] !== grant.clientId) {
+      const grant = yield* grants.byAccessToken(String(payload.jti))
+      if (Option.isNone(grant)) return yield* new OidcUnauthorized({ reason: "unknown_session", detail: "" })
+      if (payload["client_id"] !== grant.value.clientId) {
         return yield* new OidcUnauthorized({ reason: "invalid", detail: "client_id does not match the sign-in" })
       }
-      const verified = yield* upstream.verify(grant.upstream, Option.none()).pipe(
+      const verified = yield* upstream.verify(grant.value.upstream, Option.none()).pipe(
         Effect.mapError((error) => new OidcUnauthorized({ reason: "upstream_rejected", detail: error.message }))
       )
       const named = verified.claims[userClaim]
@@ -273,13 +244,13 @@ const make = (settings: OidcSettings) =>
         subject: verified.subject,
         user: typeof named === "string" && named !== "" ? named : verified.subject,
         scopes: verified.scopes,
-        clientId: grant.clientId,
+        clientId: grant.value.clientId,
         expiresAt: Number(payload.exp),
         claims: verified.claims
       } satisfies OidcIdentity
     })
 
-    const unauthorized = (error: OidcUnauthorized): Response => {
+    const unauthorized = (error: OidcUnauthorized) => {
       const description = sanitizeDescription(`${error.message} ${error.remediation}`)
       return json({ error: "invalid_token", error_description: description }, 401, {
         "www-authenticate": `Bearer error="invalid_token", error_description="${description}", resource_metadata="${urls.resourceMetadataUrl}"`
@@ -291,12 +262,12 @@ const make = (settings: OidcSettings) =>
     )
     if (keys.source === "random") {
       yield* Effect.logWarning(
-        "oidc_auth signing_key=random: the tokens this server issues stop working when it restarts. Set INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY (or INFRAHUB_MCP_OIDC_CLIENT_SECRET) to keep them valid."
+        "oidc_auth signing_key=random: the tokens this server issues stop working when it restarts, and no other replica accepts them. Set INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY (or INFRAHUB_MCP_OIDC_CLIENT_SECRET) to keep them valid."
       )
     }
     if (settings.consent === "skip") {
       yield* Effect.logWarning("oidc_auth consent=skip: sign-ins are approved without asking the user; use only in tests.")
     }
 
-    return OidcProxy.of({ handle, authenticate, unauthorized, resourceMetadataUrl: urls.resourceMetadataUrl })
+    return OidcProxy.of({ app, authenticate, unauthorized, resourceMetadataUrl: urls.resourceMetadataUrl })
   })

@@ -4,6 +4,7 @@
  * no `form-action`: browsers apply it to every redirect after the consent POST, and an IdP that hands
  * the sign-in to a federated IdP on another origin would then be blocked mid-flow.
  */
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 
 export const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c)
@@ -23,8 +24,7 @@ button.primary{background:#1f6feb;border-color:#1f6feb;color:#fff}
 .small{font-size:.85rem;color:#5b6375}
 `
 
-const SECURITY_HEADERS: Record<string, string> = {
-  "content-type": "text/html; charset=utf-8",
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
   pragma: "no-cache",
   "x-frame-options": "DENY",
@@ -61,7 +61,14 @@ const describeRedirect = (uri: string): string => {
   return loopback ? `${url.host} (an application on this computer)` : url.host
 }
 
-export const consentPage = (view: ConsentView, headers: ReadonlyArray<readonly [string, string]>): Response => {
+const page = (status: number, title: string, body: string, headers: Readonly<Record<string, string>>) =>
+  HttpServerResponse.text(document(title, body), {
+    status,
+    contentType: "text/html; charset=utf-8",
+    headers: { ...SECURITY_HEADERS, ...headers }
+  })
+
+export const consentPage = (view: ConsentView): HttpServerResponse.HttpServerResponse => {
   const name = view.clientName ?? "An application that did not give its name"
   const scopes =
     view.scopes.length === 0
@@ -85,12 +92,9 @@ export const consentPage = (view: ConsentView, headers: ReadonlyArray<readonly [
 </div>
 </form>
 <p class="small">After you approve, you sign in at your identity provider (${escapeHtml(view.identityProviderHost)}).</p>`
-  const out = new Headers(SECURITY_HEADERS)
   // With no-referrer, browsers send `Origin: null` on the form POST; same-origin keeps our own origin
   // there (the decision checks it) and still sends nothing to the IdP or the client.
-  out.set("referrer-policy", "same-origin")
-  for (const [k, v] of headers) out.append(k, v)
-  return new Response(document(`Allow ${name}?`, body), { status: 200, headers: out })
+  return page(200, `Allow ${name}?`, body, { "referrer-policy": "same-origin" })
 }
 
 /**
@@ -101,10 +105,11 @@ export const errorPage = (
   status: number,
   error: string,
   message: string,
-  headers: ReadonlyArray<readonly [string, string]> = []
-): Response => {
-  const body = `<h1>Sign-in stopped</h1><p>${escapeHtml(message)}</p><p class="small">Error code: <code>${escapeHtml(error)}</code></p>`
-  const out = new Headers(SECURITY_HEADERS)
-  for (const [k, v] of headers) out.append(k, v)
-  return new Response(document("Sign-in stopped", body), { status, headers: out })
-}
+  headers: Readonly<Record<string, string>> = {}
+): HttpServerResponse.HttpServerResponse =>
+  page(
+    status,
+    "Sign-in stopped",
+    `<h1>Sign-in stopped</h1><p>${escapeHtml(message)}</p><p class="small">Error code: <code>${escapeHtml(error)}</code></p>`,
+    headers
+  )

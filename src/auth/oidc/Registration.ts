@@ -1,16 +1,9 @@
 /**
- * RFC 7591 client metadata: validation for `/register` and redirect-URI matching for `/authorize`.
- * Pure functions; the proxy stores what they return.
+ * RFC 7591 client metadata: the Schema `/register` decodes with, and redirect-URI matching for
+ * `/authorize`.
  */
-
-/** A client registered at `/register`: public (no secret), authorization code + PKCE only. */
-export interface RegisteredClient {
-  readonly clientId: string
-  readonly clientName: string | undefined
-  readonly redirectUris: ReadonlyArray<string>
-  readonly scope: string | undefined
-  readonly issuedAt: number
-}
+import { Either, ParseResult, Schema } from "effect"
+import type { RegisteredClient } from "./OidcState.js"
 
 export type RegistrationResult =
   | { readonly _tag: "Valid"; readonly clientName: string | undefined; readonly redirectUris: ReadonlyArray<string>; readonly scope: string | undefined }
@@ -61,52 +54,62 @@ export const matchesRegistered = (client: RegisteredClient, uri: string): boolea
     )
   })
 
-const isStringArray = (value: unknown): value is ReadonlyArray<string> =>
-  Array.isArray(value) && value.every((item) => typeof item === "string")
-
 /** RFC 6749 §3.3 scope-token characters. */
 export const isScopeString = (value: string): boolean => /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(value)
 
-export const validateRegistration = (body: unknown): RegistrationResult => {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return invalid("invalid_client_metadata", "The request body must be a JSON object of client metadata (RFC 7591).")
-  }
-  const metadata = body as Record<string, unknown>
-  const redirectUris = metadata["redirect_uris"]
-  if (!isStringArray(redirectUris) || redirectUris.length === 0) {
-    return invalid("invalid_redirect_uri", "redirect_uris is required: a non-empty array of URLs.")
-  }
-  if (redirectUris.length > MAX_REDIRECT_URIS) {
-    return invalid("invalid_redirect_uri", `At most ${MAX_REDIRECT_URIS} redirect_uris may be registered.`)
-  }
-  for (const uri of redirectUris) {
+const REDIRECT_URIS_REQUIRED = "redirect_uris is required: a non-empty array of URLs."
+
+const RedirectUri = Schema.String.annotations({ message: () => "Every redirect URI must be a string." }).pipe(
+  Schema.filter((uri) => {
     const problem = redirectUriProblem(uri)
-    if (problem !== undefined) return invalid("invalid_redirect_uri", `The redirect URI ${JSON.stringify(uri.slice(0, 200))} ${problem}.`)
-  }
-  const grantTypes = metadata["grant_types"]
-  if (grantTypes !== undefined) {
-    if (!isStringArray(grantTypes) || grantTypes.some((g) => g !== "authorization_code" && g !== "refresh_token")) {
-      return invalid("invalid_client_metadata", "grant_types may contain only authorization_code and refresh_token.")
-    }
-  }
-  const responseTypes = metadata["response_types"]
-  if (responseTypes !== undefined) {
-    if (!isStringArray(responseTypes) || responseTypes.some((r) => r !== "code")) {
-      return invalid("invalid_client_metadata", 'response_types may contain only "code".')
-    }
-  }
-  const clientName = metadata["client_name"]
-  if (clientName !== undefined && (typeof clientName !== "string" || clientName.length > MAX_NAME_LENGTH)) {
-    return invalid("invalid_client_metadata", `client_name must be a string of at most ${MAX_NAME_LENGTH} characters.`)
-  }
-  const scope = metadata["scope"]
-  if (scope !== undefined && (typeof scope !== "string" || (scope !== "" && !isScopeString(scope)) || scope.length > 1000)) {
-    return invalid("invalid_client_metadata", "scope must be a space-separated list of scope tokens.")
-  }
-  return {
-    _tag: "Valid",
-    clientName: clientName === undefined || clientName.trim() === "" ? undefined : clientName,
-    redirectUris: [...new Set(redirectUris)],
-    scope: scope === undefined || scope === "" ? undefined : scope
-  }
-}
+    return problem === undefined || `The redirect URI ${JSON.stringify(uri.slice(0, 200))} ${problem}.`
+  })
+)
+
+/** The metadata a client may register; other members (e.g. a requested auth method) are ignored. */
+const ClientMetadata = Schema.Struct({
+  redirect_uris: Schema.propertySignature(
+    Schema.Array(RedirectUri).annotations({ message: () => REDIRECT_URIS_REQUIRED }).pipe(
+      Schema.minItems(1, { message: () => REDIRECT_URIS_REQUIRED }),
+      Schema.maxItems(MAX_REDIRECT_URIS, { message: () => `At most ${MAX_REDIRECT_URIS} redirect_uris may be registered.` })
+    )
+  ).annotations({ missingMessage: () => REDIRECT_URIS_REQUIRED }),
+  grant_types: Schema.optional(
+    Schema.Array(Schema.Literal("authorization_code", "refresh_token")).annotations({
+      message: () => ({ message: "grant_types may contain only authorization_code and refresh_token.", override: true })
+    })
+  ),
+  response_types: Schema.optional(
+    Schema.Array(Schema.Literal("code")).annotations({
+      message: () => ({ message: 'response_types may contain only "code".', override: true })
+    })
+  ),
+  client_name: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(MAX_NAME_LENGTH)).annotations({
+      message: () => ({ message: `client_name must be a string of at most ${MAX_NAME_LENGTH} characters.`, override: true })
+    })
+  ),
+  scope: Schema.optional(
+    Schema.String.pipe(Schema.filter((scope) => scope === "" || (isScopeString(scope) && scope.length <= 1000))).annotations({
+      message: () => ({ message: "scope must be a space-separated list of scope tokens.", override: true })
+    })
+  )
+}).annotations({ message: () => "The request body must be a JSON object of client metadata (RFC 7591)." })
+
+/** Decodes a `/register` body; the first problem decides the RFC 7591 error code. */
+export const decodeRegistration = (body: unknown): RegistrationResult =>
+  Either.match(Schema.decodeUnknownEither(ClientMetadata)(body), {
+    onLeft: (error) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+      return invalid(
+        issue?.path[0] === "redirect_uris" ? "invalid_redirect_uri" : "invalid_client_metadata",
+        issue?.message ?? "The client metadata is not valid (RFC 7591)."
+      )
+    },
+    onRight: (metadata) => ({
+      _tag: "Valid",
+      clientName: metadata.client_name === undefined || metadata.client_name.trim() === "" ? undefined : metadata.client_name,
+      redirectUris: [...new Set(metadata.redirect_uris)],
+      scope: metadata.scope === undefined || metadata.scope === "" ? undefined : metadata.scope
+    })
+  })

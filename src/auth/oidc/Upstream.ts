@@ -3,29 +3,34 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Data, Duration, Effect, Option, ParseResult, Redacted, Schema } from "effect"
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose"
 import type { Idp } from "./Discovery.js"
-import { rootCause } from "./web.js"
+import { rootCause } from "./answers.js"
 
-/** The IdP's tokens for one sign-in, as this server holds them. Never sent to MCP clients. */
-export interface UpstreamTokens {
-  readonly accessToken: Redacted.Redacted<string>
-  readonly refreshToken: Option.Option<Redacted.Redacted<string>>
-  readonly idToken: Option.Option<Redacted.Redacted<string>>
+/**
+ * The IdP's tokens for one sign-in, as this server holds them (in the state store: the secrets sit
+ * inside the value, which a shared store encrypts at rest). Never sent to MCP clients.
+ */
+export const UpstreamTokens = Schema.Struct({
+  accessToken: Schema.Redacted(Schema.String),
+  refreshToken: Schema.OptionFromNullOr(Schema.Redacted(Schema.String)),
+  idToken: Schema.OptionFromNullOr(Schema.Redacted(Schema.String)),
   /** The token response's `scope`: the only scope source when the access token is opaque. */
-  readonly scope: Option.Option<string>
+  scope: Schema.OptionFromNullOr(Schema.String),
   /** Epoch ms, from `expires_in`. */
-  readonly expiresAt: Option.Option<number>
+  expiresAt: Schema.OptionFromNullOr(Schema.Number),
   /** Epoch ms, from Keycloak's `refresh_expires_in`. */
-  readonly refreshExpiresAt: Option.Option<number>
-}
+  refreshExpiresAt: Schema.OptionFromNullOr(Schema.Number)
+})
+export type UpstreamTokens = typeof UpstreamTokens.Type
 
 /** Who the IdP says the user is, after verification. */
-export interface VerifiedUpstream {
-  readonly subject: string
-  readonly claims: Readonly<Record<string, unknown>>
-  readonly scopes: ReadonlyArray<string>
+export const VerifiedUpstream = Schema.Struct({
+  subject: Schema.String,
+  claims: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  scopes: Schema.Array(Schema.String),
   /** Epoch seconds: nothing minted from these tokens may outlive this. */
-  readonly expiresAt: number
-}
+  expiresAt: Schema.Number
+})
+export type VerifiedUpstream = typeof VerifiedUpstream.Type
 
 /** The IdP's token endpoint failed or refused; `error` is its RFC 6749 error code when it sent one. */
 export class UpstreamRequestFailed extends Data.TaggedError("UpstreamRequestFailed")<{

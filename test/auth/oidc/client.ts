@@ -1,5 +1,6 @@
 // MCP-client side of the tests: the real SDK OAuth client (`auth()` with an OAuthClientProvider whose
 // "browser" is the headless follower), and small raw helpers for requests the SDK would never send.
+import http from "node:http"
 import { auth, extractResourceMetadataUrl, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js"
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js"
 import { completeAuthorization, type HeadlessBrowser, pkcePair } from "./browser.js"
@@ -201,3 +202,29 @@ export interface TokenBody {
   readonly scope: string
   readonly token_type: string
 }
+
+/** Posts a chunked body that never ends; resolves with the answer the server gives while it is still being sent. */
+export const endlessBody = (url: string, contentType: string) =>
+  new Promise<{ readonly status: number; readonly connection: string | undefined; readonly body: string }>((resolve, reject) => {
+    const target = new URL(url)
+    const request = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": contentType, "transfer-encoding": "chunked" } },
+      (response) => {
+        let body = ""
+        response.on("data", (chunk: Buffer) => (body += chunk.toString()))
+        response.on("end", () => {
+          request.destroy()
+          resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body })
+        })
+      }
+    )
+    request.on("error", reject)
+    const chunk = Buffer.alloc(64 * 1024, "a")
+    const pump = () => {
+      while (!request.destroyed && request.write(chunk)) {
+        // keep writing until the socket pushes back
+      }
+      if (!request.destroyed) request.once("drain", pump)
+    }
+    pump()
+  })

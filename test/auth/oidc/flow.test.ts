@@ -208,16 +208,38 @@ describe("revocation and restarts", () => {
     expect((await callMcp(h, `Bearer ${tokens.access_token}`)).status).toBe(401)
   })
 
-  it("forgets every sign-in on restart: 401 on /mcp, invalid_grant on refresh, and a fresh sign-in works", async () => {
+  it("forgets every sign-in when a restart loses its state (in-memory store): 401 on /mcp, invalid_client on refresh, and a fresh sign-in works", async () => {
     const alice = await signInWithSdk(h, "alice")
-    await h.restart()
+    await h.restart("lost")
     const refused = await callMcp(h, `Bearer ${alice.accessToken}`)
     expect(refused.status).toBe(401) // the client secret derives the same key, but the session is gone
     expect(await refused.json()).toMatchObject({ error_description: expect.stringMatching(/server restarted.*Sign in again/) })
     const refresh = await tokenRequest(h, { grant_type: "refresh_token", refresh_token: alice.tokens()?.refresh_token ?? "", client_id: alice.clientId })
     expect(refresh.status).toBe(401) // the registration is gone too: invalid_client makes the SDK register again
-    expect(await refresh.json()).toMatchObject({ error: "invalid_client" })
+    expect(await refresh.json()).toMatchObject({ error: "invalid_client", error_description: expect.stringMatching(/Register again/) })
     const again = await signInWithSdk(h, "alice")
     expect((await identityOf(h, again.accessToken)).user).toBe("alice@example.com")
+  })
+
+  it("keeps every sign-in when the restarted process (or another replica) shares the state store and key", async () => {
+    const alice = await signInWithSdk(h, "alice")
+    const started = await rawSignIn(h, { loginHint: "bob" }) // a code issued before the restart, not yet redeemed
+    await h.restart("kept")
+    expect((await identityOf(h, alice.accessToken)).user).toBe("alice@example.com")
+    const refreshed = await tokenRequest(h, { grant_type: "refresh_token", refresh_token: alice.tokens()?.refresh_token ?? "", client_id: alice.clientId })
+    expect(refreshed.status).toBe(200)
+    const tokens = (await refreshed.json()) as TokenBody
+    expect((await identityOf(h, tokens.access_token)).user).toBe("alice@example.com")
+    const redeemed = await redeem(h, started)
+    expect(redeemed.status).toBe(200)
+    expect((await identityOf(h, ((await redeemed.json()) as TokenBody).access_token)).user).toBe("bob@example.com")
+    // Revocation through the new instance reaches what the old one issued.
+    const revoked = await fetch(`${h.base}/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: tokens.refresh_token, client_id: alice.clientId })
+    })
+    expect(revoked.status).toBe(200)
+    expect((await callMcp(h, `Bearer ${alice.accessToken}`)).status).toBe(401)
   })
 })

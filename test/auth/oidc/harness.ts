@@ -1,13 +1,14 @@
-// Mounts the OIDC proxy on a real HTTP server (node:http through @effect/platform, converting with
-// HttpServerRequest.toWeb / HttpServerResponse.fromWeb as the edge does) next to a real test IdP.
-// `/mcp` authenticates and echoes the identity, so tests see exactly what the MCP edge would get.
-import http from "node:http"
-import { FetchHttpClient, HttpServerRequest, HttpServerResponse, type HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+// Mounts the OIDC proxy on a real HTTP server (node:http through @effect/platform, see server.ts)
+// next to a real test IdP, with an in-memory state store that a restart may keep or lose.
+import { FetchHttpClient } from "@effect/platform"
 import { Context, Effect, Exit, Layer, Logger, Option, Redacted, Scope } from "effect"
+import type { FloodLimits } from "../../../src/auth/oidc/FloodGuard.js"
 import type { CallbackPath } from "../../../src/auth/oidc/Metadata.js"
-import { OidcProxy, type OidcSettings } from "../../../src/auth/oidc/OidcProxy.js"
+import { OidcProxy, type OidcProxyShape, type OidcSettings } from "../../../src/auth/oidc/OidcProxy.js"
+import { memoryStoreLayer } from "../../../src/state/memoryStore.js"
+import { StateStore } from "../../../src/state/StateStore.js"
 import { CONFIDENTIAL_CLIENT, PUBLIC_CLIENT, startIdp, type TestIdp, WRITE_SCOPE } from "../../support/idp.js"
+import { serveProxy } from "./server.js"
 
 export interface HarnessOptions {
   readonly upstreamClient: "confidential" | "public"
@@ -19,6 +20,9 @@ export interface HarnessOptions {
   readonly callbackPath?: CallbackPath
   /** A path prefix of BASE_URL, e.g. `/infrahub` (the server answers with and without it). */
   readonly basePath?: string
+  readonly floodLimits?: Partial<FloodLimits>
+  readonly trustedProxies?: ReadonlyArray<string>
+  readonly maxBodyBytes?: number
 }
 
 export interface Harness {
@@ -28,8 +32,11 @@ export interface Harness {
   readonly settings: OidcSettings
   /** Every log line the proxy wrote, as `LEVEL message`. */
   readonly logs: ReadonlyArray<string>
-  /** Replaces the proxy with a fresh instance on the same URL, as a process restart would. */
-  readonly restart: () => Promise<void>
+  /**
+   * Replaces the proxy with a fresh instance on the same URL, as a process restart would: with the
+   * same state store (`kept`, as with a shared store, or another replica) or an empty one (`lost`).
+   */
+  readonly restart: (state: "kept" | "lost") => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -42,29 +49,11 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
       logs.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
     })
   )
-  const current: { proxy?: Context.Tag.Service<OidcProxy> } = {}
-
-  const app = Effect.gen(function* () {
-    const proxy = current.proxy
-    if (proxy === undefined) return HttpServerResponse.text("proxy not started", { status: 503 })
-    const request = yield* HttpServerRequest.toWeb(yield* HttpServerRequest.HttpServerRequest)
-    const handled = yield* proxy.handle(request)
-    if (Option.isSome(handled)) return HttpServerResponse.fromWeb(handled.value)
-    if (new URL(request.url).pathname !== `${options.basePath ?? ""}/mcp`) {
-      return HttpServerResponse.text("not found", { status: 404 })
-    }
-    return yield* proxy.authenticate(request).pipe(
-      Effect.map((identity) => HttpServerResponse.unsafeJson(identity)),
-      Effect.catchTag("OidcUnauthorized", (error) => Effect.succeed(HttpServerResponse.fromWeb(proxy.unauthorized(error))))
-    )
-  })
+  const current: { proxy?: OidcProxyShape } = {}
 
   const program = Effect.gen(function* () {
-    const nodeServer = http.createServer()
-    const server = yield* NodeHttpServer.make(() => nodeServer, { port: 0, host: "127.0.0.1" })
-    // Runs before the server's own close, which would otherwise wait for idle keep-alive sockets.
-    yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))
-    const base = `http://127.0.0.1:${(server.address as HttpServer.TcpAddress).port}${options.basePath ?? ""}`
+    const origin = yield* serveProxy(() => current.proxy, { mcpPath: `${options.basePath ?? ""}/mcp` })
+    const base = `${origin}${options.basePath ?? ""}`
     const idp = yield* Effect.acquireRelease(
       Effect.promise(() =>
         startIdp({
@@ -87,15 +76,23 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
       writeScopes: [WRITE_SCOPE],
       jwtSigningKey: Option.map(Option.fromNullable(options.jwtSigningKey), Redacted.make),
       consent: options.consent ?? "required",
-      ...(options.callbackPath === undefined ? {} : { callbackPath: options.callbackPath })
+      ...(options.callbackPath === undefined ? {} : { callbackPath: options.callbackPath }),
+      // Behaviour tests register a client per case, all from 127.0.0.1; flood.test.ts tests the bounds.
+      floodLimits: { registrationsPerSourcePerHour: 1000, ...options.floodLimits },
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
     }
-    yield* server.serve(app)
     return { base, idp, settings }
   })
+
+  const newStore = () =>
+    Layer.build(memoryStoreLayer()).pipe(Effect.map((context) => Context.get(context, StateStore)), Scope.extend(scope))
+  let store = await Effect.runPromise(newStore())
 
   const buildProxy = (settings: OidcSettings) =>
     Layer.build(OidcProxy.layer(settings).pipe(Layer.provide(FetchHttpClient.layer))).pipe(
       Effect.map((context) => Context.get(context, OidcProxy)),
+      Effect.provideService(StateStore, store),
       Effect.provide(logger),
       Scope.extend(scope)
     )
@@ -111,7 +108,8 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     idp,
     settings,
     logs,
-    restart: async () => {
+    restart: async (state) => {
+      if (state === "lost") store = await Effect.runPromise(newStore())
       current.proxy = await Effect.runPromise(buildProxy(settings))
     },
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))

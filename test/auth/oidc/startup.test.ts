@@ -2,10 +2,12 @@
 // unreachable IdP or unusable settings stop it with a message that names the variable to fix.
 import http from "node:http"
 import type { AddressInfo } from "node:net"
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { OidcProxy, type OidcSettings } from "../../../src/auth/oidc/OidcProxy.js"
+import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { OidcProxy, type OidcProxyShape, type OidcSettings } from "../../../src/auth/oidc/OidcProxy.js"
+import { makeMemoryStore, memoryStoreLayer } from "../../../src/state/memoryStore.js"
+import { StateStore, StateStoreUnavailable } from "../../../src/state/StateStore.js"
 
 interface Route {
   readonly status?: number
@@ -57,8 +59,18 @@ const settings = (configUrl: string, overrides: Partial<OidcSettings> = {}): Oid
   ...overrides
 })
 
-const startupFailure = (s: OidcSettings) =>
-  Layer.build(OidcProxy.layer(s).pipe(Layer.provide(FetchHttpClient.layer))).pipe(Effect.scoped, Effect.flip)
+const proxyLayer = (s: OidcSettings) => OidcProxy.layer(s).pipe(Layer.provide(Layer.merge(FetchHttpClient.layer, memoryStoreLayer())))
+
+const startupFailure = (s: OidcSettings) => Layer.build(proxyLayer(s)).pipe(Effect.scoped, Effect.flip)
+
+/** One request to the proxy's routes, in process; `None` when it is not one of them. */
+const call = (proxy: OidcProxyShape, request: Request) =>
+  proxy.app.pipe(
+    Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(request)),
+    Effect.map(HttpServerResponse.toWeb),
+    Effect.either,
+    Effect.map(Either.getRight)
+  )
 
 const discovery = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -77,17 +89,51 @@ describe("start-up", () => {
   it.scoped("starts against a valid discovery document; without an IdP revocation endpoint it offers no /revoke", () =>
     Effect.gen(function* () {
       const idp = yield* fakeIdp({ "/.well-known/openid-configuration": { body: discovery() }, "/jwks": { body: JWKS } })
-      const context = yield* Layer.build(
-        OidcProxy.layer(settings(`${idp.origin}/.well-known/openid-configuration`)).pipe(Layer.provide(FetchHttpClient.layer))
-      )
+      const context = yield* Layer.build(proxyLayer(settings(`${idp.origin}/.well-known/openid-configuration`)))
       const proxy = Context.get(context, OidcProxy)
-      const metadata = yield* proxy.handle(new Request("http://127.0.0.1:8000/.well-known/oauth-authorization-server"))
+      const metadata = yield* call(proxy, new Request("http://127.0.0.1:8000/.well-known/oauth-authorization-server"))
       const body = (yield* Effect.promise(() => Option.getOrThrow(metadata).json())) as Record<string, unknown>
       expect(body["issuer"]).toBe("http://127.0.0.1:8000")
       expect(body).not.toHaveProperty("revocation_endpoint")
-      const revoke = yield* proxy.handle(new Request("http://127.0.0.1:8000/revoke", { method: "POST" }))
+      const revoke = yield* call(proxy, new Request("http://127.0.0.1:8000/revoke", { method: "POST" }))
       expect(Option.isNone(revoke)).toBe(true)
       expect(proxy.resourceMetadataUrl).toBe("http://127.0.0.1:8000/.well-known/oauth-protected-resource/mcp")
+    })
+  )
+
+  it.scoped("fails closed when the state store fails: 503 saying what to do, to programs and to browsers", () =>
+    Effect.gen(function* () {
+      const idp = yield* fakeIdp({ "/.well-known/openid-configuration": { body: discovery() }, "/jwks": { body: JWKS } })
+      const healthy = yield* makeMemoryStore({ maxEntries: 100 })
+      const down = Effect.fail(new StateStoreUnavailable({ operation: "get", detail: "connection refused" }))
+      const broken = StateStore.of({ ...healthy, get: () => down, set: () => down, admit: () => down, takeToken: () => down })
+      const context = yield* Layer.build(
+        OidcProxy.layer(settings(`${idp.origin}/.well-known/openid-configuration`)).pipe(
+          Layer.provide(Layer.merge(FetchHttpClient.layer, Layer.succeed(StateStore, broken)))
+        )
+      )
+      const proxy = Context.get(context, OidcProxy)
+      const registration = Option.getOrThrow(
+        yield* call(
+          proxy,
+          new Request("http://127.0.0.1:8000/register", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ redirect_uris: ["http://127.0.0.1:7777/callback"] })
+          })
+        )
+      )
+      expect(registration.status).toBe(503)
+      expect(registration.headers.get("retry-after")).toBe("5")
+      expect(yield* Effect.promise(() => registration.json())).toMatchObject({
+        error: "temporarily_unavailable",
+        error_description: expect.stringMatching(/state store failed during get: connection refused\. Retry in a few seconds.*INFRAHUB_MCP_STATE_STORE/)
+      })
+      const page = Option.getOrThrow(yield* call(proxy, new Request("http://127.0.0.1:8000/authorize?client_id=x", { headers: { accept: "text/html" } })))
+      expect(page.status).toBe(503)
+      expect(yield* Effect.promise(() => page.text())).toContain("Retry in a few seconds")
+      const refused = yield* Effect.flip(proxy.authenticate("Bearer not-a-jwt"))
+      expect(refused._tag).toBe("OidcUnauthorized") // a token that is not ours is refused before the store is asked
     })
   )
 
@@ -141,7 +187,8 @@ describe("start-up", () => {
     ["a base URL with a query", { baseUrl: "https://mcp.example.com/?x=1" }, /INFRAHUB_MCP_OIDC_BASE_URL must not have a query/],
     ["an empty client id", { clientId: " " }, /INFRAHUB_MCP_OIDC_CLIENT_ID is empty/],
     ["a short signing key", { jwtSigningKey: Option.some(Redacted.make("short")) }, /INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY is shorter than 32/],
-    ["a write scope with a quote", { writeScopes: ['in"valid'] }, /INFRAHUB_MCP_AUTH_SCOPES_WRITE contains/]
+    ["a write scope with a quote", { writeScopes: ['in"valid'] }, /INFRAHUB_MCP_AUTH_SCOPES_WRITE contains/],
+    ["a trusted proxy that is not an address", { trustedProxies: ["10.0.0.0/8", "proxy.internal"] }, /INFRAHUB_MCP_OIDC_TRUSTED_PROXIES contains "proxy\.internal"/]
   ]
   it.effect.each(settingsCases)("refuses %s before contacting the IdP", ([, overrides, pattern]) =>
     Effect.gen(function* () {

@@ -1,12 +1,15 @@
 // The pure parts of the proxy, on inputs the end-to-end tests cannot produce with the test IdP:
-// Entra's `scp` claim, IPv6 loopback redirects, store eviction, escaping.
+// Entra's `scp` claim, IPv6 loopback redirects, sources behind proxies and IPv6, escaping.
+import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { ExpiringStore } from "../../../src/auth/oidc/ExpiringStore.js"
-import { isAuthorizationServerPath, isProtectedResourcePath, publicUrls } from "../../../src/auth/oidc/Metadata.js"
+import { Option } from "effect"
+import { sanitizeDescription } from "../../../src/auth/oidc/answers.js"
+import { publicUrls, wellKnownPaths } from "../../../src/auth/oidc/Metadata.js"
+import type { RegisteredClient } from "../../../src/auth/oidc/OidcState.js"
 import { escapeHtml } from "../../../src/auth/oidc/Pages.js"
-import { matchesRegistered, redirectUriProblem, type RegisteredClient } from "../../../src/auth/oidc/Registration.js"
+import { matchesRegistered, redirectUriProblem } from "../../../src/auth/oidc/Registration.js"
+import { parseAddressRange, requestSource, trustedProxyList } from "../../../src/auth/oidc/sourceAddress.js"
 import { scopesOf } from "../../../src/auth/oidc/Upstream.js"
-import { sanitizeDescription } from "../../../src/auth/oidc/web.js"
 
 describe("scopesOf", () => {
   it("reads `scope` as a space-separated string or an array, else Entra's `scp`", () => {
@@ -21,13 +24,7 @@ describe("scopesOf", () => {
 })
 
 describe("redirect URIs", () => {
-  const client = (...redirectUris: Array<string>): RegisteredClient => ({
-    clientId: "c",
-    clientName: undefined,
-    redirectUris,
-    scope: undefined,
-    issuedAt: 0
-  })
+  const client = (...redirectUris: Array<string>): RegisteredClient => ({ clientId: "c", redirectUris, issuedAt: 0 })
 
   it("match exactly, or on loopback with any port but the same host, path and query", () => {
     const c = client("http://[::1]:8080/cb?x=1", "https://app.example/cb", "http://localhost/cb")
@@ -54,30 +51,38 @@ describe("redirect URIs", () => {
   })
 })
 
-describe("ExpiringStore", () => {
-  it("expires entries, takes them once, and evicts the oldest when full", () => {
-    const store = new ExpiringStore<string, number>(2)
-    store.set("a", 1, 1_000, 0)
-    expect(store.get("a", 999)).toBe(1)
-    expect(store.get("a", 1_000)).toBeUndefined()
-    store.set("b", 2, 5_000, 0)
-    expect(store.take("b", 10)).toBe(2)
-    expect(store.take("b", 10)).toBeUndefined()
-    store.set("c", 3, 5_000, 0)
-    store.set("d", 4, 5_000, 0)
-    store.set("e", 5, 5_000, 0)
-    expect(store.size).toBe(2)
-    expect(store.get("c", 10)).toBeUndefined()
-    expect(store.get("e", 10)).toBe(5)
+describe("request sources for the flood bounds", () => {
+  const request = (peer: string, forwardedFor?: string) =>
+    HttpServerRequest.fromWeb(
+      new Request("http://127.0.0.1/authorize", forwardedFor === undefined ? {} : { headers: { "x-forwarded-for": forwardedFor } })
+    ).modify({ remoteAddress: peer })
+  const proxies = Option.some(trustedProxyList(["10.0.0.0/8", "192.0.2.7", "fd00::/8"]))
+
+  it("is the peer address, and ignores X-Forwarded-For from a peer that is not a trusted proxy", () => {
+    expect(requestSource(request("203.0.113.9", "198.51.100.1"), Option.none())).toBe("203.0.113.9")
+    expect(requestSource(request("203.0.113.9", "198.51.100.1"), proxies)).toBe("203.0.113.9")
+    expect(requestSource(request("::ffff:203.0.113.9"), Option.none())).toBe("203.0.113.9")
   })
 
-  it("sweeps expired entries before evicting live ones", () => {
-    const store = new ExpiringStore<string, number>(2)
-    store.set("old", 1, 100, 0)
-    store.set("live", 2, 10_000, 0)
-    store.set("new", 3, 10_000, 500)
-    expect(store.get("live", 600)).toBe(2)
-    expect(store.get("new", 600)).toBe(3)
+  it("behind trusted proxies, is the nearest forwarded address that is not one of them", () => {
+    expect(requestSource(request("10.1.2.3", "198.51.100.1"), proxies)).toBe("198.51.100.1")
+    // A client may prepend anything; only what our proxies appended counts.
+    expect(requestSource(request("10.1.2.3", "1.1.1.1, 198.51.100.1, 192.0.2.7"), proxies)).toBe("198.51.100.1")
+    expect(requestSource(request("10.1.2.3", "garbage, 10.9.9.9"), proxies)).toBe("10.1.2.3")
+    expect(requestSource(request("10.1.2.3"), proxies)).toBe("10.1.2.3")
+  })
+
+  it("counts IPv6 sources per /64", () => {
+    expect(requestSource(request("2001:db8:1:2:aaaa::1"), Option.none())).toBe("2001:db8:1:2::/64")
+    expect(requestSource(request("2001:db8:1:2:bbbb:cccc:dddd:eeee"), Option.none())).toBe("2001:db8:1:2::/64")
+    expect(requestSource(request("2001:db8::1"), Option.none())).toBe("2001:db8:0:0::/64")
+    expect(requestSource(request("fd00::1", "2001:db8:5:6::9"), proxies)).toBe("2001:db8:5:6::/64")
+  })
+
+  it("accepts addresses and CIDR ranges as trusted proxies, and nothing else", () => {
+    expect(parseAddressRange("10.0.0.0/8")).toEqual({ address: "10.0.0.0", prefix: 8, family: "ipv4" })
+    expect(parseAddressRange("::1")).toEqual({ address: "::1", prefix: undefined, family: "ipv6" })
+    for (const bad of ["proxy.internal", "10.0.0.0/33", "10.0.0.0/8/8", "10.0.0.0/x", ""]) expect(parseAddressRange(bad)).toBeUndefined()
   })
 })
 
@@ -92,13 +97,15 @@ describe("public URLs", () => {
       callbackUrl: "https://mcp.example.com/infrahub/oauth/callback"
     })
     if (typeof urls === "string") throw new Error(urls)
-    for (const path of [
-      "/.well-known/oauth-protected-resource/infrahub/mcp",
-      "/infrahub/.well-known/oauth-protected-resource/mcp",
-      "/.well-known/oauth-protected-resource"
-    ]) expect(isProtectedResourcePath(urls, path)).toBe(true)
-    expect(isAuthorizationServerPath(urls, "/.well-known/oauth-authorization-server/infrahub")).toBe(true)
-    expect(isAuthorizationServerPath(urls, "/.well-known/oauth-authorization-server/other")).toBe(false)
+    expect(wellKnownPaths(urls, "oauth-protected-resource")).toEqual(
+      expect.arrayContaining([
+        "/.well-known/oauth-protected-resource/infrahub/mcp",
+        "/infrahub/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource"
+      ])
+    )
+    expect(wellKnownPaths(urls, "oauth-authorization-server")).toContain("/.well-known/oauth-authorization-server/infrahub")
+    expect(wellKnownPaths(urls, "oauth-authorization-server")).not.toContain("/.well-known/oauth-authorization-server/other")
   })
 
   it("refuse plain http away from loopback", () => {
