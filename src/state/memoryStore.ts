@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Layer, Option, type Scope } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import { type BucketSpec, StateStore, type StateStoreShape, StateStoreUnavailable, type TokenDecision } from "./StateStore.js"
 
 export interface MemoryStoreOptions {
@@ -21,8 +21,9 @@ interface BucketEntry extends Expiring {
   readonly updatedAt: number
 }
 
-// Expired entries are never returned (every read checks the deadline); the sweep only frees memory.
-const SWEEP_INTERVAL = Duration.seconds(30)
+// Expired entries are never returned (every read checks the deadline); the sweep only frees memory,
+// so it runs at most this often, on a write (state only grows through writes).
+const SWEEP_INTERVAL_MS = 30_000
 
 const millis = (ttl: Duration.DurationInput): number => Duration.toMillis(Duration.decode(ttl))
 
@@ -30,14 +31,15 @@ const millis = (ttl: Duration.DurationInput): number => Duration.toMillis(Durati
  * The in-memory `StateStore`: one process's state, the default when no shared store is configured.
  * Each operation runs as one synchronous step (JavaScript runs it to completion before any other
  * fiber), so it is atomic without a lock. Time comes from Effect's `Clock`, so `TestClock` drives
- * expiry in tests.
+ * expiry in tests; there is no background fiber (a jump of days in a test costs one sweep).
  */
-export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<StateStoreShape, never, Scope.Scope> =>
-  Effect.gen(function* () {
+export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<StateStoreShape> =>
+  Effect.sync(() => {
     const values = new Map<string, ValueEntry>()
     const groups = new Map<string, Map<string, number>>()
     const buckets = new Map<string, BucketEntry>()
     let groupMembers = 0
+    let sweptAt = Number.NEGATIVE_INFINITY
 
     const size = () => values.size + buckets.size + groupMembers
 
@@ -64,6 +66,7 @@ export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<Stat
     }
 
     const sweep = (now: number): void => {
+      sweptAt = now
       for (const key of values.keys()) liveValue(key, now)
       for (const group of groups.keys()) liveGroup(group, now)
       for (const [key, bucket] of buckets) if (bucket.expiresAt <= now) buckets.delete(key)
@@ -86,8 +89,15 @@ export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<Stat
     const step = <A>(f: (now: number) => A): Effect.Effect<A> =>
       Effect.clockWith((clock) => Effect.sync(() => f(clock.unsafeCurrentTimeMillis())))
 
+    /** A step that may add state: sweeps first when the last sweep is old enough. */
     const stepOrFail = <A>(f: (now: number) => A | StateStoreUnavailable): Effect.Effect<A, StateStoreUnavailable> =>
-      Effect.flatMap(step(f), (result) => (result instanceof StateStoreUnavailable ? Effect.fail(result) : Effect.succeed(result)))
+      Effect.flatMap(
+        step((now) => {
+          if (now - sweptAt >= SWEEP_INTERVAL_MS) sweep(now)
+          return f(now)
+        }),
+        (result) => (result instanceof StateStoreUnavailable ? Effect.fail(result) : Effect.succeed(result))
+      )
 
     const put = (operation: string, key: string, value: string, ttl: Duration.DurationInput, now: number) => {
       if (liveValue(key, now) === undefined) {
@@ -176,12 +186,6 @@ export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<Stat
       health: Effect.void
     }
 
-    yield* Clock.currentTimeMillis.pipe(
-      Effect.flatMap((now) => Effect.sync(() => sweep(now))),
-      Effect.delay(SWEEP_INTERVAL),
-      Effect.forever,
-      Effect.forkScoped
-    )
     return store
   })
 
@@ -190,4 +194,4 @@ export const DEFAULT_MEMORY_ENTRIES = 1_000_000
 
 /** The in-memory store as a layer (the default backend). */
 export const memoryStoreLayer = (options: MemoryStoreOptions = { maxEntries: DEFAULT_MEMORY_ENTRIES }): Layer.Layer<StateStore> =>
-  Layer.scoped(StateStore, makeMemoryStore(options))
+  Layer.effect(StateStore, makeMemoryStore(options))

@@ -6,7 +6,7 @@ import { stateStoreContract } from "./contract.js"
 stateStoreContract("in memory", memoryStoreLayer())
 
 describe("the in-memory StateStore over time", () => {
-  it.scoped("forgets a value at its time to live, and touch pushes that back", () =>
+  it.effect("forgets a value at its time to live, and touch pushes that back", () =>
     Effect.gen(function* () {
       const store = yield* makeMemoryStore({ maxEntries: 100 })
       yield* store.set("a", "1", "10 seconds")
@@ -21,7 +21,7 @@ describe("the in-memory StateStore over time", () => {
     })
   )
 
-  it.scoped("lets group members expire, so a bounded group reopens by itself", () =>
+  it.effect("lets group members expire, so a bounded group reopens by itself", () =>
     Effect.gen(function* () {
       const store = yield* makeMemoryStore({ maxEntries: 100 })
       expect(yield* store.admit("g", "a", "1 minute", 1)).toBe(true)
@@ -32,7 +32,7 @@ describe("the in-memory StateStore over time", () => {
     })
   )
 
-  it.scoped("refills a token bucket at its rate", () =>
+  it.effect("refills a token bucket at its rate", () =>
     Effect.gen(function* () {
       const store = yield* makeMemoryStore({ maxEntries: 100 })
       const bucket = { ratePerSecond: 2, burst: 2 }
@@ -49,7 +49,7 @@ describe("the in-memory StateStore over time", () => {
     })
   )
 
-  it.scoped("when full, refuses new state instead of evicting live state, and makes room as entries expire", () =>
+  it.effect("when full, refuses new state instead of evicting live state, and makes room as entries expire", () =>
     Effect.gen(function* () {
       const store = yield* makeMemoryStore({ maxEntries: 2 })
       yield* store.set("a", "1", "1 minute")

@@ -4,7 +4,7 @@
 // (its handlers run on the test's clock); the IdP is real, reached by the headless browser.
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Redacted, TestClock, TestServices } from "effect"
+import { Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import type { FloodLimits } from "../../../src/auth/oidc/FloodGuard.js"
 import { OidcProxy } from "../../../src/auth/oidc/OidcProxy.js"
 import { memoryStoreLayer } from "../../../src/state/memoryStore.js"
@@ -23,9 +23,7 @@ const setup = (floodLimits: Partial<FloodLimits> = {}) =>
       Effect.promise(() => startIdp({ resource: `${base}/mcp`, redirectUris: [`${base}/oauth/callback`] })),
       (idp) => Effect.promise(() => idp.close())
     )
-    // Every store operation reads the caller's clock (the test's); only the store's background sweep
-    // is started on the live clock, so that jumping 30 days does not run 86 400 sweeps of 30 s.
-    const store = yield* TestServices.provideLive(Layer.build(memoryStoreLayer()))
+    const store = yield* Layer.build(memoryStoreLayer())
     const context = yield* Layer.build(
       OidcProxy.layer({
         configUrl: idp.discoveryUrl,
