@@ -110,7 +110,7 @@ describe("infrahub-mcp sandbox", () => {
   describe("the banner and the API token", () => {
     it("prints the address and a random token that works, different on every start; Ctrl-C stops it", async () => {
       const first = await startCli([])
-      expect(first.stdout).toContain(`Infrahub sandbox (Infrahub 1.5.0 API, in memory) listening on ${first.url}`)
+      expect(first.stdout).toContain(`Infrahub sandbox (Infrahub 1.10.0 API, in memory) listening on ${first.url}`)
       expect(first.stdout).toContain("(random; set one with --token or INFRAHUB_SANDBOX_TOKEN)")
       expect(first.stdout).toContain(`INFRAHUB_ADDRESS=${first.url} INFRAHUB_API_TOKEN=${first.token}`)
       expect(first.stdout).toContain("Data: demo data set")
@@ -276,11 +276,11 @@ describe("infrahub-mcp sandbox", () => {
       await sandbox.stop()
     })
 
-    it("answers anonymous reads only with --allow-anonymous, and never anonymous mutations", async () => {
-      const closed = await startCli(["--seed", "none"])
+    it("answers anonymous reads unless --no-anonymous, and never anonymous mutations", async () => {
+      const closed = await startCli(["--seed", "none", "--no-anonymous"])
       expect((await get(`${closed.url}/api/info`)).status).toBe(401)
       await closed.stop()
-      const open = await startCli(["--seed", "none", "--allow-anonymous"])
+      const open = await startCli(["--seed", "none"])
       expect((await get(`${open.url}/api/info`)).status).toBe(200)
       expect(dataOf(await postGraphql(`${open.url}/graphql`, "query { BuiltinTag { count } }"))).toEqual({ BuiltinTag: { count: 0 } })
       expect((await postGraphql(`${open.url}/graphql`, `mutation { BuiltinTagCreate(data: {name: {value: "x"}}) { ok } }`)).status).toBe(401)

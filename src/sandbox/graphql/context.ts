@@ -1,7 +1,12 @@
 import type { SchemaRegistry } from "../schema/types.js"
 import type { IdGenerator } from "../store/ids.js"
 import type { SandboxStore, StoreView } from "../store/store.js"
-import type { Actor } from "./engine.js"
+
+/** Who is calling: a sandbox account (`ensureAccount`), or null for an anonymous request. */
+export interface Actor {
+  readonly accountId: string
+  readonly name: string
+}
 
 /** What one engine holds across requests. */
 export interface EngineState {

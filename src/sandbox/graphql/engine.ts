@@ -14,8 +14,9 @@ import type { SchemaRegistry } from "../schema/types.js"
 import { DEFAULT_BRANCH } from "../store/branches.js"
 import { makeIdGenerator } from "../store/ids.js"
 import { SandboxStore } from "../store/store.js"
+import { SANDBOX_INFRAHUB_VERSION } from "../version.js"
 import { graphqlNow } from "./clock.js"
-import type { EngineState, RequestContext } from "./context.js"
+import type { Actor, EngineState, RequestContext } from "./context.js"
 import {
   authenticationRequired,
   type ErrorFormat,
@@ -29,13 +30,8 @@ import { buildSchema } from "./schema.js"
 import { createNode, DEFAULT_IP_NAMESPACE, type WriteContext } from "./writes.js"
 
 export { ObjectLoadError } from "./objects.js"
+export type { Actor } from "./context.js"
 export type { ErrorFormat } from "./errors.js"
-
-/** Who is calling: a sandbox account (`ensureAccount`), or null for an anonymous request. */
-export interface Actor {
-  readonly accountId: string
-  readonly name: string
-}
 
 export interface GraphQLRequestBody {
   readonly query: string
@@ -134,7 +130,7 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     store,
     now,
     newId,
-    version: options.version ?? "1.5.0",
+    version: options.version ?? SANDBOX_INFRAHUB_VERSION,
     deploymentId: options.deploymentId ?? newId(),
     roles: new Map()
   }

@@ -27,7 +27,7 @@ describe("the /graphql endpoint", () => {
   })
 
   it("lets anonymous queries through only when anonymous access is allowed", () => {
-    expect(call({ query: "query { InfrahubInfo { version } }" }, { actor: null })).toMatchObject({ status: 200, body: { data: { InfrahubInfo: { version: "1.5.0" } } } })
+    expect(call({ query: "query { InfrahubInfo { version } }" }, { actor: null })).toMatchObject({ status: 200, body: { data: { InfrahubInfo: { version: "1.10.0" } } } })
     expect(call({ query: "query { InfrahubInfo { version } }" }, { actor: null, allowAnonymous: false })).toEqual({
       status: 401,
       body: legacy401,

@@ -171,7 +171,7 @@ query Other { BuiltinTag { count } }`,
       const batch = await post("application/json", JSON.stringify([{ query: "query { Branch { name } }" }]))
       expect([batch.status, batch.body]).toEqual([400, { errors: ["This server does not support batching"] }])
       const withCharset = await post("application/json; charset=utf-8", JSON.stringify({ query: "query { InfrahubInfo { version } }" }))
-      expect(dataOf(withCharset)).toEqual({ InfrahubInfo: { version: "1.5.0" } })
+      expect(dataOf(withCharset)).toEqual({ InfrahubInfo: { version: "1.10.0" } })
     })
 
     it("answers syntax and validation errors with HTTP 200 and data null", async () => {
