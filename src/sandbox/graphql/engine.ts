@@ -24,6 +24,7 @@ import {
   permissionDenied,
   transportErrorBody
 } from "./errors.js"
+import { ListCache } from "./list-cache.js"
 import { schemaOf } from "./model.js"
 import { loadObjectFiles } from "./objects.js"
 import { buildSchema } from "./schema.js"
@@ -57,6 +58,8 @@ export interface SandboxEngine {
   ensureAccount(name: string, role?: string): string
   /** Loads Infrahub object files (parsed YAML documents) into the default branch; all-or-nothing. */
   loadObjects(documents: ReadonlyArray<{ file: string; document: unknown }>): void
+  /** How many stored records the engine has walked through so far: tests assert how work grows with the data. */
+  readonly work: { readonly visited: number }
 }
 
 export interface EngineOptions {
@@ -132,7 +135,8 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     newId,
     version: options.version ?? SANDBOX_INFRAHUB_VERSION,
     deploymentId: options.deploymentId ?? newId(),
-    roles: new Map()
+    roles: new Map(),
+    lists: new ListCache()
   }
   const schema = buildSchema(registry)
   let sdlText: string | undefined
@@ -249,6 +253,7 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     },
     branchExists: (name) => store.branch(name) !== undefined,
     ensureAccount,
-    loadObjects: (documents) => loadObjectFiles(state, documents)
+    loadObjects: (documents) => loadObjectFiles(state, documents),
+    work: store.work
   }
 }

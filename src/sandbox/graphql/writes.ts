@@ -89,6 +89,22 @@ const isComputed = (attribute: AttributeSchema): boolean => {
 const sameHfid = (actual: ReadonlyArray<string> | null, wanted: ReadonlyArray<string>): boolean =>
   actual !== null && actual.length === wanted.length && actual.every((part, index) => part === wanted[index])
 
+/** Attribute kinds whose stored value is the text a lookup compares with. */
+const TEXT_VALUED = new Set(["Text", "TextArea", "Dropdown", "Email", "URL", "File", "Color", "ID"])
+
+/**
+ * The nodes of `kind` that may read `text` at `path`: an index look-up when the path is a text attribute's
+ * value, otherwise every node of the kind (the caller compares each one).
+ */
+const candidatesByPath = (w: WriteContext, schema: BaseKindSchema, kind: string, path: string, text: string): ReadonlyArray<NodeRecord> => {
+  const kinds = w.registry.concreteKindsOf(kind)
+  const target = parsePath(w.registry, schema, path)
+  if (target?.type === "attribute" && target.property === "value" && TEXT_VALUED.has(target.attribute.kind)) {
+    return w.tx.nodesWithValue(kinds, target.attribute.name, text)
+  }
+  return w.tx.nodesOfKinds(kinds)
+}
+
 /** `NodeManager.get_one_by_hfid`: undefined when nothing matches; errors for schemas without an HFID. */
 export const lookupByHfid = (w: WriteContext, kind: string, hfid: ReadonlyArray<unknown>): NodeRecord | undefined => {
   const schema = requireSchema(w.registry, kind)
@@ -105,8 +121,7 @@ export const lookupByHfid = (w: WriteContext, kind: string, hfid: ReadonlyArray<
       `Unable to lookup node by HFID, schema '${kind}' HFID does not contain the same number of elements as ${pyList(wanted)}`
     )
   }
-  const matches = w.tx
-    .nodesOfKinds(w.registry.concreteKindsOf(kind))
+  const matches = candidatesByPath(w, schema, kind, paths[0] ?? "", wanted[0] ?? "")
     .filter((node) => sameHfid(computeHfid(w.registry, w.tx, node), wanted))
   if (matches.length > 1) {
     throw nodeNotFound(kind, joined, `Unable to find node ${pyRepr(joined)}, ${matches.length} nodes returned, expected 1`)
@@ -119,8 +134,7 @@ export const lookupByDefaultFilter = (w: WriteContext, kind: string, value: stri
   const schema = requireSchema(w.registry, kind)
   if (schema.default_filter === null) return undefined
   const path = schema.default_filter
-  const matches = w.tx
-    .nodesOfKinds(w.registry.concreteKindsOf(kind))
+  const matches = candidatesByPath(w, schema, kind, path, value)
     .filter((node) => {
       const found = readPath(w.registry, w.tx, node, path)
       return found !== null && String(found) === value
