@@ -18,6 +18,7 @@ import {
 import { attributeOf, entryOf, inheritFrom, kindSatisfies, relationshipOf, schemaOf } from "./model.js"
 import { attributeProperty, computeHfid, parsePath, readPath } from "./paths.js"
 import { edgesFor, matchingRelationship, otherEnd, peersOf } from "./relations.js"
+import { ipRoleOf, reconcileIpNode, releaseChildren } from "./ipam.js"
 import { renderTemplate } from "./template.js"
 import { findViolations, judge, type Violation } from "./uniqueness.js"
 
@@ -506,6 +507,7 @@ export const createNode = (w: WriteContext, kind: string, data: Input, overrides
   const countProblems = changes.flatMap((change) => countErrors(w, node, change))
   if (countProblems.length > 0) throw combinedError(countProblems)
   stage(w, node, changes)
+  if (ipRoleOf(w.registry, kind) !== undefined) reconcileIpNode(w, node, false)
   return node
 }
 
@@ -552,6 +554,12 @@ export const updateFound = (w: WriteContext, found: NodeRecord, data: Input, ski
   const countProblems = changes.flatMap((change) => countErrors(w, node, change))
   if (countProblems.length > 0) throw combinedError(countProblems)
   stage(w, node, changes)
+  const role = ipRoleOf(w.registry, found.kind)
+  if (role !== undefined) {
+    const valueName = role === "prefix" ? "prefix" : "address"
+    const moved = "ip_namespace" in data || JSON.stringify(found.attributes[valueName]?.value) !== JSON.stringify(attributes[valueName]?.value)
+    reconcileIpNode(w, node, moved)
+  }
   return node
 }
 
@@ -636,6 +644,8 @@ export const deleteNode = (w: WriteContext, kind: string, data: Input): NodeReco
     }
   }
   if (problems.length > 0) throw combinedError(problems)
+  const doomedIds = new Set(doomed.keys())
+  for (const node of doomed.values()) releaseChildren(w, node, doomedIds)
   for (const node of doomed.values()) {
     for (const edge of w.tx.edgesOf(node.id)) w.tx.removeEdge(edge.id)
     w.tx.removeNode(node.id)
