@@ -291,3 +291,32 @@ nodes:
     }
   })
 })
+
+describe("Infrahub 1.10 built-in kinds", () => {
+  it("accepts a kind inheriting CoreFileObject (schema-library's circuit_contract) and serves the file attributes", async () => {
+    const contract = schemaFile("file-object/contract.yml", `nodes:
+  - name: Contract
+    namespace: Test
+    inherit_from: [CoreFileObject]
+    human_friendly_id: [name__value]
+    attributes:
+      - name: name
+        kind: Text
+      - name: contract_end
+        kind: DateTime
+`)
+    const sandbox = await startWith([contract])
+    try {
+      const served = await servedKind(sandbox, "TestContract")
+      expect(served?.attributes.map((attribute) => attribute.name)).toEqual(
+        expect.arrayContaining(["name", "contract_end", "file_name", "checksum", "file_size", "file_type", "storage_id"])
+      )
+      const generic = await servedKind(sandbox, "CoreFileObject")
+      expect(generic?.attributes.map((attribute) => [attribute.name, attribute.optional])).toEqual([
+        ["file_name", false], ["checksum", false], ["file_size", false], ["file_type", false], ["storage_id", false]
+      ])
+    } finally {
+      await sandbox.close()
+    }
+  })
+})
