@@ -305,14 +305,18 @@ describe("infrahub-mcp sandbox", () => {
     it("words GraphQL errors with the error catalogue with --error-format catalogue", async () => {
       const legacy = await startCli(["--seed", "none", "--token", "t0k3n"])
       const missing = `mutation { BuiltinTagUpdate(data: {id: "nope", name: {value: "x"}}) { ok } }`
-      const legacyError = ((await postGraphql(`${legacy.url}/graphql`, missing, apiKey("t0k3n"))).body as { errors: Array<{ extensions: unknown }> }).errors[0]
-      expect(legacyError?.extensions).toEqual({ code: 404 })
+      const legacyBody = (await postGraphql(`${legacy.url}/graphql`, missing, apiKey("t0k3n"))).body as { data: unknown; errors: Array<Record<string, unknown>> }
+      // Legacy: graphql-core's error, no extensions (error_catalogue/graphql_no_extensions.json), the field's data null.
+      expect(Object.keys(legacyBody.errors[0] ?? {}).sort()).toEqual(["locations", "message", "path"])
+      expect(legacyBody.data).toEqual({ BuiltinTagUpdate: null })
       await legacy.stop()
       const catalogue = await startCli(["--seed", "none", "--token", "t0k3n", "--error-format", "catalogue"])
       const answer = await postGraphql(`${catalogue.url}/graphql`, missing, apiKey("t0k3n"))
       expect(answer.status).toBe(200)
       const error = (answer.body as { errors: Array<{ message: string; extensions: unknown }> }).errors[0]
       expect(error?.extensions).toEqual({ code: "NODE_NOT_FOUND", http_status: 404, data: { node_kind: "BuiltinTag", identifier: "nope" } })
+      // Catalogue envelopes carry "data": null, as every recorded one does (codes/node_not_found.json).
+      expect((answer.body as { data: unknown }).data).toBeNull()
       await catalogue.stop()
     })
 

@@ -200,10 +200,12 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
       variableValues: isPlainObject(variables) ? variables : undefined,
       operationName: typeof operationName === "string" ? operationName : undefined
     })
+    // Catalogue servers answer a failed operation with `"data": null` (every recorded catalogue envelope);
+    // legacy ones keep graphql-core's partial data (`{"BuiltinLocationCreate": null}` in the SDK's mocks).
     const responseBody =
       result.errors === undefined || result.errors.length === 0
         ? { data: result.data ?? null }
-        : { data: result.data ?? null, errors: formatErrors(result.errors) }
+        : { data: format === "catalogue" ? null : (result.data ?? null), errors: formatErrors(result.errors) }
     return { status: 200, body: responseBody, operations }
   }
 

@@ -105,8 +105,7 @@ describe("queries", () => {
     expect(onlyError(body)).toEqual({
       message: "Invalid order field 'colour__value' for BuiltinTag",
       locations: [{ line: 1, column: 9 }],
-      path: ["BuiltinTag"],
-      extensions: { code: 422 }
+      path: ["BuiltinTag"]
     })
   })
 
