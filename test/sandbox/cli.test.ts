@@ -5,7 +5,7 @@ import { networkInterfaces, tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { BIN, runCli } from "../support/mcp.js"
-import { apiKey, BASE_SCHEMAS, dataOf, get, postGraphql, repoPath, request } from "./http/support.js"
+import { apiKey, BASE_SCHEMA_DIR, dataOf, get, postGraphql, repoPath, request } from "./http/support.js"
 
 /** `infrahub-mcp sandbox …` as users run it: the built binary, spawned, on 127.0.0.1. */
 
@@ -159,7 +159,7 @@ describe("infrahub-mcp sandbox", () => {
 
   describe("schemas and data", () => {
     it("loads the four schema-library files with --schema and --seed none", async () => {
-      const sandbox = await startCli(["--seed", "none", "--token", "t0k3n", ...BASE_SCHEMAS.flatMap((path) => ["--schema", path])])
+      const sandbox = await startCli(["--seed", "none", "--token", "t0k3n", "--schema", BASE_SCHEMA_DIR])
       expect(sandbox.stdout).toContain("Data: empty")
       const schema = (await get(`${sandbox.url}/api/schema`, apiKey("t0k3n"))).body as { nodes: Array<{ kind: string }> }
       const kinds = schema.nodes.map((node) => node.kind)

@@ -85,8 +85,9 @@ describe("schema-library files in the sandbox", () => {
       await sandbox.close()
     }
     const refused = await failureOf([extension, base])
-    expect(refused).toContain("[TestWidget]: is extended here but only defined later")
-    expect(refused).toContain("list its --schema path before this one")
+    // Like `infrahubctl schema load aa-extension` on a server that has no TestWidget yet.
+    expect(refused).toContain("[TestWidget]: is extended, but no such kind exists")
+    expect(refused).toContain("list the path it needs first")
   })
 
   it("updates a kind defined again: a generic stub completed later, a node restated without its parent", async () => {
@@ -289,6 +290,31 @@ nodes:
     } finally {
       await sandbox.close()
     }
+  })
+})
+
+describe("--schema paths as successive infrahubctl schema load calls", () => {
+  it("refuses a path that needs a kind only a later path defines, naming the path and the fix", async () => {
+    const needs = schemaFile("order/needs.yml", `nodes:
+  - name: Gadget
+    namespace: Test
+    attributes:
+      - name: name
+        kind: Text
+    relationships:
+      - name: widget
+        peer: TestWidget
+        cardinality: one
+        optional: true
+`)
+    const widget = schemaFile("order/widget.yml", WIDGET)
+    const failure = await failureOf([needs, widget])
+    expect(failure).toContain("TestWidget")
+    expect(failure).toContain(`--schema ${needs} loads like one \`infrahubctl schema load\` call`)
+    // In the other order it loads.
+    const sandbox = await startWith([widget, needs])
+    expect(await servedKind(sandbox, "TestGadget")).toBeDefined()
+    await sandbox.close()
   })
 })
 
