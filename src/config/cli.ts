@@ -107,7 +107,8 @@ const FLAGS: Readonly<Record<CommandName, Readonly<Record<string, FlagSpec>>>> =
     },
     data: { type: "string", multiple: true, value: "PATH", help: "Load an object file or directory; repeatable." },
     seed: { type: "string", value: "demo|none", help: "Start with the demo data set or empty (default demo)." },
-    "allow-anonymous": { type: "boolean", help: "Answer read queries without a credential." },
+    "allow-anonymous": { type: "boolean", help: "Answer read queries without a credential (the default, as Infrahub's allow_anonymous_access)." },
+    "no-anonymous": { type: "boolean", help: "Refuse requests without a credential (401), as Infrahub with allow_anonymous_access off." },
     "debug-endpoints": { type: "boolean", help: "Expose the sandbox's debugging endpoints (request log, fault injection)." },
     "error-format": { type: "string", value: "legacy|catalogue", help: "Shape of GraphQL error extensions (default legacy)." }
   },
@@ -292,7 +293,7 @@ const build = (command: CommandName, flags: Collected, problems: Array<string>):
         schemas,
         data,
         seed,
-        allowAnonymous: flags.booleans.has("allow-anonymous"),
+        allowAnonymous: !flags.booleans.has("no-anonymous"),
         debugEndpoints: flags.booleans.has("debug-endpoints"),
         errorFormat
       }

@@ -13,9 +13,9 @@ import { type Account, makeAccounts } from "./http/accounts.js"
 import { makeSandboxApp } from "./http/app.js"
 import { type DebugState, makeDebugState } from "./http/debug.js"
 import { loadSchemaFiles } from "./schema/load.js"
+import { SANDBOX_INFRAHUB_VERSION } from "./version.js"
 
-/** The Infrahub version the sandbox answers as: it follows the ≥ 1.5 API (branch status, display_label). */
-export const SANDBOX_INFRAHUB_VERSION = "1.5.0"
+export { SANDBOX_INFRAHUB_VERSION } from "./version.js"
 
 // Resolved from the package root, which is two levels up from both src/sandbox and dist/sandbox,
 // so the built server reads the same data files without a copy step.
@@ -58,7 +58,7 @@ export const defaultSandboxOptions: SandboxOptions = {
   schemas: [],
   data: [],
   seed: "demo",
-  allowAnonymous: false,
+  allowAnonymous: true,
   debugEndpoints: false,
   errorFormat: "legacy"
 }

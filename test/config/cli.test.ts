@@ -112,7 +112,7 @@ describe("parseCli commands", () => {
       schemas: [],
       data: [],
       seed: "demo",
-      allowAnonymous: false,
+      allowAnonymous: true,
       debugEndpoints: false,
       errorFormat: "legacy"
     })
@@ -125,7 +125,7 @@ describe("parseCli commands", () => {
       "--user", "admin:infrahub", "--user", "ops:pa:ss:word",
       "--schema", "schemas/base", "--schema", "extra.yml",
       "--data", "objects/", "--seed", "none",
-      "--allow-anonymous", "--debug-endpoints", "--error-format", "catalogue"
+      "--no-anonymous", "--debug-endpoints", "--error-format", "catalogue"
     ])
     if (command._tag !== "Sandbox") throw new Error(`expected Sandbox, got ${command._tag}`)
     expect(command.host).toBe("0.0.0.0")
@@ -138,7 +138,7 @@ describe("parseCli commands", () => {
     expect(command.schemas).toEqual(["schemas/base", "extra.yml"])
     expect(command.data).toEqual(["objects/"])
     expect(command.seed).toBe("none")
-    expect(command.allowAnonymous).toBe(true)
+    expect(command.allowAnonymous).toBe(false)
     expect(command.debugEndpoints).toBe(true)
     expect(command.errorFormat).toBe("catalogue")
     expect(JSON.stringify(command)).not.toMatch(/tok-1|tok-2|infrahub"|pa:ss:word/)
@@ -182,7 +182,7 @@ describe("parseCli help and version", () => {
       expect(top).toContain(text)
     }
     const sandbox = usage("sandbox")
-    for (const flag of ["--token", "--user NAME:PASSWORD", "--schema", "--data", "--seed demo|none", "--allow-anonymous", "--debug-endpoints", "--error-format legacy|catalogue", "default 8000"]) {
+    for (const flag of ["--token", "--user NAME:PASSWORD", "--schema", "--data", "--seed demo|none", "--allow-anonymous", "--no-anonymous", "--debug-endpoints", "--error-format legacy|catalogue", "default 8000"]) {
       expect(sandbox).toContain(flag)
     }
   })

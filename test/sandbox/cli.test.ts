@@ -5,7 +5,7 @@ import { networkInterfaces, tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { BIN, runCli } from "../support/mcp.js"
-import { apiKey, BASE_SCHEMAS, dataOf, get, postGraphql, repoPath, request } from "./http/support.js"
+import { apiKey, BASE_SCHEMA_DIR, dataOf, get, postGraphql, repoPath, request } from "./http/support.js"
 
 /** `infrahub-mcp sandbox …` as users run it: the built binary, spawned, on 127.0.0.1. */
 
@@ -110,7 +110,7 @@ describe("infrahub-mcp sandbox", () => {
   describe("the banner and the API token", () => {
     it("prints the address and a random token that works, different on every start; Ctrl-C stops it", async () => {
       const first = await startCli([])
-      expect(first.stdout).toContain(`Infrahub sandbox (Infrahub 1.5.0 API, in memory) listening on ${first.url}`)
+      expect(first.stdout).toContain(`Infrahub sandbox (Infrahub 1.10.0 API, in memory) listening on ${first.url}`)
       expect(first.stdout).toContain("(random; set one with --token or INFRAHUB_SANDBOX_TOKEN)")
       expect(first.stdout).toContain(`INFRAHUB_ADDRESS=${first.url} INFRAHUB_API_TOKEN=${first.token}`)
       expect(first.stdout).toContain("Data: demo data set")
@@ -159,7 +159,7 @@ describe("infrahub-mcp sandbox", () => {
 
   describe("schemas and data", () => {
     it("loads the four schema-library files with --schema and --seed none", async () => {
-      const sandbox = await startCli(["--seed", "none", "--token", "t0k3n", ...BASE_SCHEMAS.flatMap((path) => ["--schema", path])])
+      const sandbox = await startCli(["--seed", "none", "--token", "t0k3n", "--schema", BASE_SCHEMA_DIR])
       expect(sandbox.stdout).toContain("Data: empty")
       const schema = (await get(`${sandbox.url}/api/schema`, apiKey("t0k3n"))).body as { nodes: Array<{ kind: string }> }
       const kinds = schema.nodes.map((node) => node.kind)
@@ -276,11 +276,11 @@ describe("infrahub-mcp sandbox", () => {
       await sandbox.stop()
     })
 
-    it("answers anonymous reads only with --allow-anonymous, and never anonymous mutations", async () => {
-      const closed = await startCli(["--seed", "none"])
+    it("answers anonymous reads unless --no-anonymous, and never anonymous mutations", async () => {
+      const closed = await startCli(["--seed", "none", "--no-anonymous"])
       expect((await get(`${closed.url}/api/info`)).status).toBe(401)
       await closed.stop()
-      const open = await startCli(["--seed", "none", "--allow-anonymous"])
+      const open = await startCli(["--seed", "none"])
       expect((await get(`${open.url}/api/info`)).status).toBe(200)
       expect(dataOf(await postGraphql(`${open.url}/graphql`, "query { BuiltinTag { count } }"))).toEqual({ BuiltinTag: { count: 0 } })
       expect((await postGraphql(`${open.url}/graphql`, `mutation { BuiltinTagCreate(data: {name: {value: "x"}}) { ok } }`)).status).toBe(401)
@@ -305,14 +305,18 @@ describe("infrahub-mcp sandbox", () => {
     it("words GraphQL errors with the error catalogue with --error-format catalogue", async () => {
       const legacy = await startCli(["--seed", "none", "--token", "t0k3n"])
       const missing = `mutation { BuiltinTagUpdate(data: {id: "nope", name: {value: "x"}}) { ok } }`
-      const legacyError = ((await postGraphql(`${legacy.url}/graphql`, missing, apiKey("t0k3n"))).body as { errors: Array<{ extensions: unknown }> }).errors[0]
-      expect(legacyError?.extensions).toEqual({ code: 404 })
+      const legacyBody = (await postGraphql(`${legacy.url}/graphql`, missing, apiKey("t0k3n"))).body as { data: unknown; errors: Array<Record<string, unknown>> }
+      // Legacy: graphql-core's error, no extensions (error_catalogue/graphql_no_extensions.json), the field's data null.
+      expect(Object.keys(legacyBody.errors[0] ?? {}).sort()).toEqual(["locations", "message", "path"])
+      expect(legacyBody.data).toEqual({ BuiltinTagUpdate: null })
       await legacy.stop()
       const catalogue = await startCli(["--seed", "none", "--token", "t0k3n", "--error-format", "catalogue"])
       const answer = await postGraphql(`${catalogue.url}/graphql`, missing, apiKey("t0k3n"))
       expect(answer.status).toBe(200)
       const error = (answer.body as { errors: Array<{ message: string; extensions: unknown }> }).errors[0]
       expect(error?.extensions).toEqual({ code: "NODE_NOT_FOUND", http_status: 404, data: { node_kind: "BuiltinTag", identifier: "nope" } })
+      // Catalogue envelopes carry "data": null, as every recorded one does (codes/node_not_found.json).
+      expect((answer.body as { data: unknown }).data).toBeNull()
       await catalogue.stop()
     })
 

@@ -85,8 +85,9 @@ describe("schema-library files in the sandbox", () => {
       await sandbox.close()
     }
     const refused = await failureOf([extension, base])
-    expect(refused).toContain("[TestWidget]: is extended here but only defined later")
-    expect(refused).toContain("list its --schema path before this one")
+    // Like `infrahubctl schema load aa-extension` on a server that has no TestWidget yet.
+    expect(refused).toContain("[TestWidget]: is extended, but no such kind exists")
+    expect(refused).toContain("list the path it needs first")
   })
 
   it("updates a kind defined again: a generic stub completed later, a node restated without its parent", async () => {
@@ -286,6 +287,60 @@ nodes:
       expect(byHfid.data).toEqual({ IpamPrefix: { count: 1 }, IpamNamespace: { count: 1 } })
       const duplicate = await sandbox.graphql(`mutation { IpamPrefixCreate(data: {prefix: {value: "10.1.0.0/16"}}) { ok } }`)
       expect(duplicate.errors?.[0]?.message).toContain("Violates uniqueness constraint")
+    } finally {
+      await sandbox.close()
+    }
+  })
+})
+
+describe("--schema paths as successive infrahubctl schema load calls", () => {
+  it("refuses a path that needs a kind only a later path defines, naming the path and the fix", async () => {
+    const needs = schemaFile("order/needs.yml", `nodes:
+  - name: Gadget
+    namespace: Test
+    attributes:
+      - name: name
+        kind: Text
+    relationships:
+      - name: widget
+        peer: TestWidget
+        cardinality: one
+        optional: true
+`)
+    const widget = schemaFile("order/widget.yml", WIDGET)
+    const failure = await failureOf([needs, widget])
+    expect(failure).toContain("TestWidget")
+    expect(failure).toContain(`--schema ${needs} loads like one \`infrahubctl schema load\` call`)
+    // In the other order it loads.
+    const sandbox = await startWith([widget, needs])
+    expect(await servedKind(sandbox, "TestGadget")).toBeDefined()
+    await sandbox.close()
+  })
+})
+
+describe("Infrahub 1.10 built-in kinds", () => {
+  it("accepts a kind inheriting CoreFileObject (schema-library's circuit_contract) and serves the file attributes", async () => {
+    const contract = schemaFile("file-object/contract.yml", `nodes:
+  - name: Contract
+    namespace: Test
+    inherit_from: [CoreFileObject]
+    human_friendly_id: [name__value]
+    attributes:
+      - name: name
+        kind: Text
+      - name: contract_end
+        kind: DateTime
+`)
+    const sandbox = await startWith([contract])
+    try {
+      const served = await servedKind(sandbox, "TestContract")
+      expect(served?.attributes.map((attribute) => attribute.name)).toEqual(
+        expect.arrayContaining(["name", "contract_end", "file_name", "checksum", "file_size", "file_type", "storage_id"])
+      )
+      const generic = await servedKind(sandbox, "CoreFileObject")
+      expect(generic?.attributes.map((attribute) => [attribute.name, attribute.optional])).toEqual([
+        ["file_name", false], ["checksum", false], ["file_size", false], ["file_type", false], ["storage_id", false]
+      ])
     } finally {
       await sandbox.close()
     }

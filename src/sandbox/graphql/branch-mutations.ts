@@ -9,7 +9,9 @@ import {
 } from "graphql"
 import { type BranchRecord, branchNameProblem, DEFAULT_BRANCH } from "../store/branches.js"
 import { branchTimestamp } from "../store/time.js"
+import { graphqlNow } from "./clock.js"
 import type { RequestContext } from "./context.js"
+import { reconcileBranch } from "./ipam.js"
 import { branchNotFound, validationError } from "./errors.js"
 import { guardBranchStatus } from "./guard.js"
 import type { InputCatalog } from "./inputs.js"
@@ -140,7 +142,9 @@ export const branchMutationFields = (types: TypeCatalog, inputs: InputCatalog): 
         const branch = requireBranch(ctx, nameOf(args))
         if (branch.status === "MERGED") throw validationError(`Branch '${branch.name}' has already been merged`)
         if (branch.is_default) throw validationError(`The default branch '${branch.name}' cannot be rebased`)
-        return { ok: true, object: ctx.state.store.rebaseBranch(branch.name), task: task(ctx, args) }
+        const rebased = ctx.state.store.rebaseBranch(branch.name)
+        reconcileBranch(ctx.state, branch.name, graphqlNow(ctx.state.now))
+        return { ok: true, object: rebased, task: task(ctx, args) }
       })
     },
     BranchValidate: {
@@ -155,7 +159,9 @@ export const branchMutationFields = (types: TypeCatalog, inputs: InputCatalog): 
         const branch = requireBranch(ctx, nameOf(args))
         if (branch.is_default) throw validationError(`The default branch '${branch.name}' cannot be merged`)
         if (branch.status === "MERGED") throw validationError(`Branch '${branch.name}' has already been merged`)
-        return { ok: true, object: ctx.state.store.mergeBranch(branch.name), task: task(ctx, args) }
+        const merged = ctx.state.store.mergeBranch(branch.name)
+        reconcileBranch(ctx.state, ctx.state.store.defaultBranch.name, graphqlNow(ctx.state.now))
+        return { ok: true, object: merged, task: task(ctx, args) }
       })
     }
   }

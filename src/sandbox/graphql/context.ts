@@ -1,7 +1,13 @@
 import type { SchemaRegistry } from "../schema/types.js"
 import type { IdGenerator } from "../store/ids.js"
 import type { SandboxStore, StoreView } from "../store/store.js"
-import type { Actor } from "./engine.js"
+import type { ListCache } from "./list-cache.js"
+
+/** Who is calling: a sandbox account (`ensureAccount`), or null for an anonymous request. */
+export interface Actor {
+  readonly accountId: string
+  readonly name: string
+}
 
 /** What one engine holds across requests. */
 export interface EngineState {
@@ -13,6 +19,8 @@ export interface EngineState {
   readonly deploymentId: string
   /** Sandbox roles of the accounts `ensureAccount` created ("read-only" refuses mutations). */
   readonly roles: Map<string, string>
+  /** Matches of recent list queries, reused by the following pages. */
+  readonly lists: ListCache
 }
 
 /** The graphql-js context of one request. */

@@ -14,8 +14,9 @@ import type { SchemaRegistry } from "../schema/types.js"
 import { DEFAULT_BRANCH } from "../store/branches.js"
 import { makeIdGenerator } from "../store/ids.js"
 import { SandboxStore } from "../store/store.js"
+import { SANDBOX_INFRAHUB_VERSION } from "../version.js"
 import { graphqlNow } from "./clock.js"
-import type { EngineState, RequestContext } from "./context.js"
+import type { Actor, EngineState, RequestContext } from "./context.js"
 import {
   authenticationRequired,
   type ErrorFormat,
@@ -23,19 +24,15 @@ import {
   permissionDenied,
   transportErrorBody
 } from "./errors.js"
+import { ListCache } from "./list-cache.js"
 import { schemaOf } from "./model.js"
 import { loadObjectFiles } from "./objects.js"
 import { buildSchema } from "./schema.js"
 import { createNode, DEFAULT_IP_NAMESPACE, type WriteContext } from "./writes.js"
 
 export { ObjectLoadError } from "./objects.js"
+export type { Actor } from "./context.js"
 export type { ErrorFormat } from "./errors.js"
-
-/** Who is calling: a sandbox account (`ensureAccount`), or null for an anonymous request. */
-export interface Actor {
-  readonly accountId: string
-  readonly name: string
-}
 
 export interface GraphQLRequestBody {
   readonly query: string
@@ -61,6 +58,8 @@ export interface SandboxEngine {
   ensureAccount(name: string, role?: string): string
   /** Loads Infrahub object files (parsed YAML documents) into the default branch; all-or-nothing. */
   loadObjects(documents: ReadonlyArray<{ file: string; document: unknown }>): void
+  /** How many stored records the engine has walked through so far: tests assert how work grows with the data. */
+  readonly work: { readonly visited: number }
 }
 
 export interface EngineOptions {
@@ -134,9 +133,10 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     store,
     now,
     newId,
-    version: options.version ?? "1.5.0",
+    version: options.version ?? SANDBOX_INFRAHUB_VERSION,
     deploymentId: options.deploymentId ?? newId(),
-    roles: new Map()
+    roles: new Map(),
+    lists: new ListCache()
   }
   const schema = buildSchema(registry)
   let sdlText: string | undefined
@@ -200,10 +200,12 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
       variableValues: isPlainObject(variables) ? variables : undefined,
       operationName: typeof operationName === "string" ? operationName : undefined
     })
+    // Catalogue servers answer a failed operation with `"data": null` (every recorded catalogue envelope);
+    // legacy ones keep graphql-core's partial data (`{"BuiltinLocationCreate": null}` in the SDK's mocks).
     const responseBody =
       result.errors === undefined || result.errors.length === 0
         ? { data: result.data ?? null }
-        : { data: result.data ?? null, errors: formatErrors(result.errors) }
+        : { data: format === "catalogue" ? null : (result.data ?? null), errors: formatErrors(result.errors) }
     return { status: 200, body: responseBody, operations }
   }
 
@@ -253,6 +255,7 @@ export const makeEngine = (registry: SchemaRegistry, options: EngineOptions = {}
     },
     branchExists: (name) => store.branch(name) !== undefined,
     ensureAccount,
-    loadObjects: (documents) => loadObjectFiles(state, documents)
+    loadObjects: (documents) => loadObjectFiles(state, documents),
+    work: store.work
   }
 }

@@ -198,13 +198,16 @@ const withPosition = (
 })
 
 /**
- * One GraphQL error as the chosen server generation renders it. graphql-js validation and syntax
- * errors keep graphql-js's own wording; catalogue servers label them UNDEFINED_ERROR.
+ * One GraphQL error as the chosen server generation renders it: legacy servers send graphql-core's
+ * `{message, locations, path}` with no `extensions` (`error_catalogue/graphql_no_extensions.json`);
+ * catalogue servers add `{code, http_status, data}`. graphql-js validation and syntax errors keep
+ * graphql-js's own wording; catalogue servers label them UNDEFINED_ERROR.
  */
 export const formatGraphQLError = (error: GraphQLError, format: ErrorFormat): ReadonlyArray<FormattedError> => {
   const original = error.originalError
   if (original instanceof InfrahubError) {
-    const entries = format === "catalogue" && original.parts.length > 0 ? original.parts : [original]
+    if (format === "legacy") return [withPosition({ message: original.message }, error)]
+    const entries = original.parts.length > 0 ? original.parts : [original]
     return entries.map((entry) =>
       withPosition({ message: messageFor(entry, format), extensions: extensionsFor(entry, format) }, error)
     )

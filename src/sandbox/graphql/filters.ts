@@ -12,7 +12,7 @@ import type { NodeRecord } from "../store/records.js"
 import type { StoreView } from "../store/store.js"
 import { validationError } from "./errors.js"
 import { isInternal, relationshipOf, schemaOf, attributeOf } from "./model.js"
-import { attributeProperty, computeHfid, parsePath, readPath } from "./paths.js"
+import { attributeProperty, computeDisplayLabel, computeHfid, parsePath, readPath } from "./paths.js"
 import { peersOf } from "./relations.js"
 import { BigIntScalar, DateTimeScalar, GenericScalar } from "./scalars.js"
 
@@ -78,6 +78,12 @@ export const filterArgs = (
     ids: { type: new GraphQLList(GraphQLID) }
   }
   if (!topLevel) args["isnull"] = { type: GraphQLBoolean }
+  if (topLevel) {
+    // Infrahub >= 1.7: filters on the rendered display label (CHANGELOG 1.7.0, "display label based GraphQL filters").
+    args["display_label__value"] = { type: GraphQLString }
+    args["display_label__values"] = { type: new GraphQLList(GraphQLString) }
+    args["display_label__isnull"] = { type: GraphQLBoolean }
+  }
   if (topLevel && schema.human_friendly_id !== null && schema.human_friendly_id.length > 0) {
     args["hfid"] = { type: new GraphQLList(GraphQLString) }
   }
@@ -168,6 +174,14 @@ export const filterNodes = (
       checks.push((node) => {
         const actual = computeHfid(registry, view, node)
         return actual !== null && actual.length === hfid.length && actual.every((part, index) => part === hfid[index])
+      })
+    } else if (key.startsWith("display_label__")) {
+      const op = key.slice("display_label__".length)
+      checks.push((node) => {
+        const label = computeDisplayLabel(registry, view, node)
+        if (op === "isnull") return wanted === false
+        if (op === "values") return Array.isArray(wanted) && wanted.some((item) => item === label)
+        return partialMatch ? contains(label, wanted) : label === wanted
       })
     } else if (key.startsWith("any__")) {
       const op = key.slice("any__".length)

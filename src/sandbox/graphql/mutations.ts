@@ -13,6 +13,7 @@ import type { NodeRecord } from "../store/records.js"
 import type { RequestContext } from "./context.js"
 import { validationError } from "./errors.js"
 import { runWrite } from "./guard.js"
+import { reconcileBranch } from "./ipam.js"
 import type { InputCatalog } from "./inputs.js"
 import { isInternal } from "./model.js"
 import type { TypeCatalog } from "./types.js"
@@ -76,7 +77,10 @@ const updateProposedChange = (ctx: RequestContext, w: WriteContext, data: Input)
     const source = typeof sourceName === "string" ? ctx.state.store.branch(sourceName) : undefined
     if (source === undefined) throw validationError("The specified source branch for this proposed change was not found.")
     const node = updateFound(w, found, data)
-    if (source.status !== "MERGED") ctx.state.store.mergeBranch(source.name)
+    if (source.status !== "MERGED") {
+      ctx.state.store.mergeBranch(source.name)
+      reconcileBranch(ctx.state, ctx.state.store.defaultBranch.name, w.now)
+    }
     return node
   }
   return updateFound(w, found, data)

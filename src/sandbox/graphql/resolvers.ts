@@ -3,6 +3,7 @@ import type { EdgeRecord, NodeRecord } from "../store/records.js"
 import type { RequestContext } from "./context.js"
 import { nodeNotFound } from "./errors.js"
 import { filterNodes, paginate, sortNodes } from "./filters.js"
+import { listKey } from "./list-cache.js"
 import { relationshipOf, schemaOf } from "./model.js"
 import { type Peer, peersOf } from "./relations.js"
 
@@ -33,9 +34,11 @@ export const listNodes = (ctx: RequestContext, kind: string, args: Args): Page =
   const { registry } = ctx.state
   const schema = requireSchema(ctx, kind)
   const view = ctx.view()
-  const nodes = view.nodesOfKinds(registry.concreteKindsOf(kind))
-  const filtered = filterNodes(registry, view, schema, nodes, args, args["partial_match"] === true)
-  const sorted = sortNodes(registry, view, schema, filtered, args["order"] as never)
+  const sorted = ctx.state.lists.getOrCompute(listKey(ctx.branchName, view.revision, kind, args), () => {
+    const nodes = view.nodesOfKinds(registry.concreteKindsOf(kind))
+    const filtered = filterNodes(registry, view, schema, nodes, args, args["partial_match"] === true)
+    return sortNodes(registry, view, schema, filtered, args["order"] as never)
+  })
   return { count: sorted.length, edges: paginate(sorted, args["offset"], args["limit"]).map((node) => ({ node })), kind }
 }
 

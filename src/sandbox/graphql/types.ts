@@ -19,6 +19,7 @@ import type { AttributeKind, AttributeSchema, KindSchema, SchemaRegistry } from 
 import { branchStatuses } from "../store/branches.js"
 import type { AttributeRecord, EdgeRecord, NodeRecord } from "../store/records.js"
 import type { RequestContext } from "./context.js"
+import { COMPUTED_PREFIX_ATTRIBUTES, ipRoleOf, prefixDerived, utilizationOf } from "./ipam.js"
 import { filterArgs } from "./filters.js"
 import { macFields } from "./mac.js"
 import { hierarchyOf, isInternal, kindSatisfies, schemaOf } from "./model.js"
@@ -47,6 +48,31 @@ export interface AttributeSource {
   readonly node: NodeRecord
   readonly attribute: AttributeSchema
   readonly record: AttributeRecord | undefined
+}
+
+/**
+ * A prefix's `netmask`, `hostmask`, `network_address`, `broadcast_address` and `utilization`, computed
+ * from its value and children when read (`BuiltinIPPrefix.to_graphql`); other kinds read what is stored.
+ */
+const computedPrefixAttribute = (ctx: RequestContext, node: NodeRecord, attribute: AttributeSchema): AttributeSource => {
+  const record = node.attributes[attribute.name]
+  const { registry } = ctx.state
+  if (ipRoleOf(registry, node.kind) !== "prefix") return { node, attribute, record }
+  const value = attribute.name === "utilization" ? utilizationOf(registry, ctx.view(), node) : prefixDerived(registry, node, attribute.name)
+  return {
+    node,
+    attribute,
+    record: {
+      id: record?.id ?? `${node.id}-${attribute.name}`,
+      value,
+      is_default: record?.is_default ?? false,
+      is_protected: record?.is_protected ?? false,
+      is_visible: record?.is_visible ?? true,
+      source: record?.source ?? null,
+      owner: record?.owner ?? null,
+      updated_at: record?.updated_at ?? node.updated_at
+    }
+  }
 }
 
 export interface TypeCatalog {
@@ -386,7 +412,9 @@ export const buildTypes = (registry: SchemaRegistry): TypeCatalog => {
       fields[attribute.name] = {
         type: attributeTypeFor(attribute.kind),
         ...(description !== undefined ? { description } : {}),
-        resolve: (node): AttributeSource => ({ node, attribute, record: node.attributes[attribute.name] })
+        resolve: COMPUTED_PREFIX_ATTRIBUTES.has(attribute.name)
+          ? (node, _args, ctx): AttributeSource => computedPrefixAttribute(ctx, node, attribute)
+          : (node): AttributeSource => ({ node, attribute, record: node.attributes[attribute.name] })
       }
     }
     return { ...fields, ...relationshipFields(entry) }

@@ -1,4 +1,5 @@
 import type { BaseKindSchema, SchemaRegistry } from "../schema/types.js"
+import type { NodeRecord } from "../store/records.js"
 import type { StoreView } from "../store/store.js"
 import { entryOf, inheritFrom, schemaOf } from "./model.js"
 import { parsePath, readPath } from "./paths.js"
@@ -57,6 +58,41 @@ const componentPath = (registry: SchemaRegistry, schema: BaseKindSchema, path: s
 const frozen = (schema: BaseKindSchema): ReadonlySet<string> =>
   new Set((schema.uniqueness_constraints ?? []).map((constraint) => [...constraint].sort().join("|")))
 
+/**
+ * The nodes that could match a constraint: those sharing the value of one of its own attributes (an
+ * index look-up), else those linked to the same peer; only a constraint made of peer attributes alone
+ * needs every node of the kinds. Each candidate is then compared on every component.
+ */
+const candidatesFor = (
+  registry: SchemaRegistry,
+  view: StoreView,
+  scope: BaseKindSchema,
+  kinds: ReadonlyArray<string>,
+  components: ReadonlyArray<string>,
+  values: ReadonlyArray<unknown>
+): ReadonlyArray<NodeRecord> => {
+  for (const [index, path] of components.entries()) {
+    const target = parsePath(registry, scope, path)
+    if (target?.type === "attribute" && target.property === "value") {
+      return view.nodesWithValue(kinds, target.attribute.name, values[index])
+    }
+  }
+  for (const [index, path] of components.entries()) {
+    const target = parsePath(registry, scope, path)
+    const peerId = values[index]
+    if (target?.type === "relationship" && target.attribute === undefined && typeof peerId === "string") {
+      const wanted = new Set(kinds)
+      const linked = new Map<string, NodeRecord>()
+      for (const edge of view.edgesOf(peerId)) {
+        const node = view.getNode(edge.a === peerId ? edge.b : edge.a)
+        if (node !== undefined && wanted.has(node.kind)) linked.set(node.id, node)
+      }
+      return [...linked.values()]
+    }
+  }
+  return view.nodesOfKinds(kinds)
+}
+
 export const findViolations = (
   registry: SchemaRegistry,
   view: StoreView,
@@ -82,12 +118,13 @@ export const findViolations = (
     const filter = fields === undefined
       ? undefined
       : new Set([...fields, ...scope.attributes.filter((attribute) => attribute.unique && attribute.optional).map((attribute) => attribute.name)])
-    const others = view.nodesOfKinds(registry.concreteKindsOf(scope.kind)).filter((node) => node.id !== candidate.id)
+    const kinds = registry.concreteKindsOf(scope.kind)
     for (const paths of constraintsOf(scope)) {
       const names = paths.map(fieldOf)
       if (filter !== undefined && !names.some((name) => filter.has(name))) continue
       const components = paths.map((path) => componentPath(registry, scope, path))
       const values = components.map((path) => candidate.read(path) ?? null)
+      const others = candidatesFor(registry, view, scope, kinds, components, values).filter((node) => node.id !== candidate.id)
       const matching = others.filter((other) =>
         components.every(
           (path, index) => JSON.stringify(readPath(registry, view, other, path) ?? null) === JSON.stringify(values[index])

@@ -18,6 +18,7 @@ import {
 import { attributeOf, entryOf, inheritFrom, kindSatisfies, relationshipOf, schemaOf } from "./model.js"
 import { attributeProperty, computeHfid, parsePath, readPath } from "./paths.js"
 import { edgesFor, matchingRelationship, otherEnd, peersOf } from "./relations.js"
+import { ipRoleOf, reconcileIpNode, releaseChildren } from "./ipam.js"
 import { renderTemplate } from "./template.js"
 import { findViolations, judge, type Violation } from "./uniqueness.js"
 
@@ -89,6 +90,22 @@ const isComputed = (attribute: AttributeSchema): boolean => {
 const sameHfid = (actual: ReadonlyArray<string> | null, wanted: ReadonlyArray<string>): boolean =>
   actual !== null && actual.length === wanted.length && actual.every((part, index) => part === wanted[index])
 
+/** Attribute kinds whose stored value is the text a lookup compares with. */
+const TEXT_VALUED = new Set(["Text", "TextArea", "Dropdown", "Email", "URL", "File", "Color", "ID"])
+
+/**
+ * The nodes of `kind` that may read `text` at `path`: an index look-up when the path is a text attribute's
+ * value, otherwise every node of the kind (the caller compares each one).
+ */
+const candidatesByPath = (w: WriteContext, schema: BaseKindSchema, kind: string, path: string, text: string): ReadonlyArray<NodeRecord> => {
+  const kinds = w.registry.concreteKindsOf(kind)
+  const target = parsePath(w.registry, schema, path)
+  if (target?.type === "attribute" && target.property === "value" && TEXT_VALUED.has(target.attribute.kind)) {
+    return w.tx.nodesWithValue(kinds, target.attribute.name, text)
+  }
+  return w.tx.nodesOfKinds(kinds)
+}
+
 /** `NodeManager.get_one_by_hfid`: undefined when nothing matches; errors for schemas without an HFID. */
 export const lookupByHfid = (w: WriteContext, kind: string, hfid: ReadonlyArray<unknown>): NodeRecord | undefined => {
   const schema = requireSchema(w.registry, kind)
@@ -105,8 +122,7 @@ export const lookupByHfid = (w: WriteContext, kind: string, hfid: ReadonlyArray<
       `Unable to lookup node by HFID, schema '${kind}' HFID does not contain the same number of elements as ${pyList(wanted)}`
     )
   }
-  const matches = w.tx
-    .nodesOfKinds(w.registry.concreteKindsOf(kind))
+  const matches = candidatesByPath(w, schema, kind, paths[0] ?? "", wanted[0] ?? "")
     .filter((node) => sameHfid(computeHfid(w.registry, w.tx, node), wanted))
   if (matches.length > 1) {
     throw nodeNotFound(kind, joined, `Unable to find node ${pyRepr(joined)}, ${matches.length} nodes returned, expected 1`)
@@ -119,8 +135,7 @@ export const lookupByDefaultFilter = (w: WriteContext, kind: string, value: stri
   const schema = requireSchema(w.registry, kind)
   if (schema.default_filter === null) return undefined
   const path = schema.default_filter
-  const matches = w.tx
-    .nodesOfKinds(w.registry.concreteKindsOf(kind))
+  const matches = candidatesByPath(w, schema, kind, path, value)
     .filter((node) => {
       const found = readPath(w.registry, w.tx, node, path)
       return found !== null && String(found) === value
@@ -492,6 +507,7 @@ export const createNode = (w: WriteContext, kind: string, data: Input, overrides
   const countProblems = changes.flatMap((change) => countErrors(w, node, change))
   if (countProblems.length > 0) throw combinedError(countProblems)
   stage(w, node, changes)
+  if (ipRoleOf(w.registry, kind) !== undefined) reconcileIpNode(w, node, false)
   return node
 }
 
@@ -538,6 +554,12 @@ export const updateFound = (w: WriteContext, found: NodeRecord, data: Input, ski
   const countProblems = changes.flatMap((change) => countErrors(w, node, change))
   if (countProblems.length > 0) throw combinedError(countProblems)
   stage(w, node, changes)
+  const role = ipRoleOf(w.registry, found.kind)
+  if (role !== undefined) {
+    const valueName = role === "prefix" ? "prefix" : "address"
+    const moved = "ip_namespace" in data || JSON.stringify(found.attributes[valueName]?.value) !== JSON.stringify(attributes[valueName]?.value)
+    reconcileIpNode(w, node, moved)
+  }
   return node
 }
 
@@ -622,6 +644,8 @@ export const deleteNode = (w: WriteContext, kind: string, data: Input): NodeReco
     }
   }
   if (problems.length > 0) throw combinedError(problems)
+  const doomedIds = new Set(doomed.keys())
+  for (const node of doomed.values()) releaseChildren(w, node, doomedIds)
   for (const node of doomed.values()) {
     for (const edge of w.tx.edgesOf(node.id)) w.tx.removeEdge(edge.id)
     w.tx.removeNode(node.id)

@@ -64,8 +64,10 @@ const collectFiles = (
 
 /**
  * Loads schema files (YAML, also multi-document, or JSON, in `infrahubctl schema load` format) and
- * directories of them, validates them all together and processes them as Infrahub would. All-or-nothing:
- * any problem fails with a `SchemaLoadError` listing every problem found.
+ * directories of them, and processes them as Infrahub would. Each path given is one `infrahubctl schema
+ * load` call: it may use the kinds of the paths before it, never those of a later one, so every prefix of
+ * the paths must load on its own (as it would have on a real server at that point). All-or-nothing: any
+ * problem fails with a `SchemaLoadError` listing every problem found at the first path that fails.
  */
 export const loadSchemaFiles: (
   paths: ReadonlyArray<string>
@@ -73,23 +75,40 @@ export const loadSchemaFiles: (
   function* (paths: ReadonlyArray<string>) {
     const fs = yield* FileSystem.FileSystem
     const problems: Array<SchemaProblem> = []
-    const files = yield* collectFiles(fs, paths, problems, true)
-    const documents: Array<SchemaDocument> = []
-    for (const file of files) {
-      const text = yield* Effect.either(fs.readFileString(file))
-      if (Either.isLeft(text)) {
-        problems.push({ file, problem: `cannot be read: ${text.left.message}.`, fix: "Check the file's permissions." })
-        continue
+    const groups: Array<Array<SchemaDocument>> = []
+    for (const path of paths) {
+      const files = yield* collectFiles(fs, [path], problems, true)
+      const documents: Array<SchemaDocument> = []
+      for (const file of files) {
+        const text = yield* Effect.either(fs.readFileString(file))
+        if (Either.isLeft(text)) {
+          problems.push({ file, problem: `cannot be read: ${text.left.message}.`, fix: "Check the file's permissions." })
+          continue
+        }
+        const parsed = parseSchemaText(file, text.right)
+        problems.push(...parsed.problems)
+        documents.push(...parsed.documents)
       }
-      const parsed = parseSchemaText(file, text.right)
-      problems.push(...parsed.problems)
-      documents.push(...parsed.documents)
+      groups.push(documents)
     }
     if (problems.length > 0) {
       // Report the readable files' problems too, so one run lists everything to fix.
-      const decoded = documents.flatMap((document) => decodeSchemaDocument(document).problems)
+      const decoded = groups.flat().flatMap((document) => decodeSchemaDocument(document).problems)
       return yield* new SchemaLoadError({ problems: [...problems, ...decoded] })
     }
-    return yield* buildRegistryFromDocuments(documents)
+    // The loads before the last: each must stand on the paths before it.
+    for (let count = 1; count < groups.length; count++) {
+      const partial = buildRegistryFromDocuments(groups.slice(0, count).flat())
+      if (Either.isLeft(partial)) {
+        const path = paths[count - 1] ?? ""
+        return yield* new SchemaLoadError({
+          problems: partial.left.problems.map((problem) => ({
+            ...problem,
+            fix: `${problem.fix} (--schema ${path} loads like one \`infrahubctl schema load\` call, before the paths after it: it may use kinds of earlier paths only, so list the path it needs first.)`
+          }))
+        })
+      }
+    }
+    return yield* buildRegistryFromDocuments(groups.flat())
   }
 )

@@ -227,6 +227,28 @@ export const validateIdentifiers = (branch: WorkBranch, reporter: Reporter): voi
   }
 }
 
+/**
+ * Infrahub's strict-mode rule (on by default, `INFRAHUB_SCHEMA_STRICT_MODE`; reported for existing schemas by
+ * migration 074 `check_optional_hfid_uniqueness`): an attribute named in `human_friendly_id` or
+ * `uniqueness_constraints` must be mandatory or have a `default_value`, or objects could lack their identity.
+ */
+export const validateOptionalIdentityAttributes = (branch: WorkBranch, reporter: Reporter): void => {
+  for (const node of nodesAndGenerics(branch)) {
+    const named = new Set([
+      ...(node.human_friendly_id ?? []).map((path) => path.split("__")[0] ?? path),
+      ...(node.uniqueness_constraints ?? []).flat().map((path) => path.split("__")[0] ?? path)
+    ])
+    for (const attribute of node.attributes) {
+      if (!named.has(attribute.name) || !attribute.optional || attribute.default_value !== null) continue
+      reporter.report(
+        { kind: kindOf(node), field: attribute.name },
+        `attribute '${attribute.name}' of '${kindOf(node)}' is optional with no default_value but is referenced in human_friendly_id or uniqueness_constraints.`,
+        "Make it mandatory (optional: false) or give it a default_value: Infrahub 1.10 refuses this in its default strict mode."
+      )
+    }
+  }
+}
+
 export const syncUniquenessConstraintsAndUniqueAttributes = (branch: WorkBranch, reporter: Reporter): void => {
   for (const node of nodesAndGenerics(branch)) {
     const unique = node.attributes.filter((a) => a.unique)
@@ -429,6 +451,7 @@ export const processValidate = (branch: WorkBranch, reporter: Reporter): void =>
   validateDefaultValues(branch, reporter)
   validateCountAgainstCardinality(branch, reporter)
   validateIdentifiers(branch, reporter)
+  validateOptionalIdentityAttributes(branch, reporter)
   syncUniquenessConstraintsAndUniqueAttributes(branch, reporter)
   validateUniquenessConstraints(branch, reporter)
   validateDisplayLabels(branch, reporter)

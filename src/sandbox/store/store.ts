@@ -2,15 +2,20 @@ import type { BranchSupport } from "../schema/types.js"
 import { type BranchRecord, DEFAULT_BRANCH, GRAPH_VERSION } from "./branches.js"
 import type { IdGenerator } from "./ids.js"
 import type { EdgeRecord, NodeRecord } from "./records.js"
+import { mergeById, SpaceIndex, valueKey, type WorkCounter } from "./indexes.js"
 import { Table } from "./tables.js"
 import { branchTimestamp } from "./time.js"
 
 /** A read-only look at one branch: its own nodes and edges plus the branch-agnostic ones. */
 export interface StoreView {
   readonly branch: BranchRecord
+  /** Changes whenever the branch's data (or the branch-agnostic data) changes: a cache key for derived answers. */
+  readonly revision: string
   readonly getNode: (id: string) => NodeRecord | undefined
-  /** Nodes of the given concrete kinds, oldest first. */
+  /** Nodes of the given concrete kinds, oldest first. Do not modify the array. */
   readonly nodesOfKinds: (kinds: ReadonlyArray<string>) => ReadonlyArray<NodeRecord>
+  /** Nodes of the given concrete kinds whose attribute holds exactly `value` (null matches unset), oldest first. */
+  readonly nodesWithValue: (kinds: ReadonlyArray<string>, attribute: string, value: unknown) => ReadonlyArray<NodeRecord>
   readonly edgesOf: (nodeId: string) => ReadonlyArray<EdgeRecord>
 }
 
@@ -38,28 +43,17 @@ export interface StoreOptions {
   readonly newId: IdGenerator
 }
 
-interface Indexes {
-  readonly key: string
-  readonly byKind: Map<string, Array<NodeRecord>>
-  readonly byNode: Map<string, Array<EdgeRecord>>
-}
-
 interface BranchState {
   record: BranchRecord
   readonly nodes: Table<NodeRecord>
   readonly edges: Table<EdgeRecord>
   revision: number
-  indexes: Indexes | undefined
+  /** Built on first read, then kept current by every write; dropped only by merges and rebases. */
+  index: SpaceIndex | undefined
 }
 
 const byId = (left: { readonly id: string }, right: { readonly id: string }): number =>
   left.id < right.id ? -1 : left.id > right.id ? 1 : 0
-
-const pushTo = <V>(map: Map<string, Array<V>>, key: string, value: V): void => {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [value])
-  else list.push(value)
-}
 
 /** Branches and their data, in memory. Synchronous and single-threaded by design. */
 export class SandboxStore {
@@ -67,6 +61,9 @@ export class SandboxStore {
   private readonly globalNodes = Table.root<NodeRecord>()
   private readonly globalEdges = Table.root<EdgeRecord>()
   private globalRevision = 0
+  /** Records walked through so far (see `WorkCounter`). */
+  readonly work: WorkCounter = { visited: 0 }
+  private readonly globalIndex = new SpaceIndex(this.work)
 
   constructor(private readonly options: StoreOptions) {
     const stamp = branchTimestamp(options.now())
@@ -88,7 +85,7 @@ export class SandboxStore {
       nodes: Table.root(),
       edges: Table.root(),
       revision: 0,
-      indexes: undefined
+      index: undefined
     })
   }
 
@@ -126,7 +123,7 @@ export class SandboxStore {
       nodes: main.nodes.fork(),
       edges: main.edges.fork(),
       revision: 0,
-      indexes: undefined
+      index: undefined
     })
     return record
   }
@@ -148,7 +145,7 @@ export class SandboxStore {
     state.nodes.rebaseOnto(main.nodes)
     state.edges.rebaseOnto(main.edges)
     state.revision += 1
-    state.indexes = undefined
+    state.index = undefined
     state.record = { ...state.record, branched_from: branchTimestamp(this.options.now()), status: "OPEN" }
     return state.record
   }
@@ -197,22 +194,37 @@ export class SandboxStore {
     for (const edge of main.edges.values()) {
       if (!exists(edge.a) || !exists(edge.b)) main.edges.delete(edge.id)
     }
-    this.touch(main)
+    main.revision += 1
+    main.index = undefined
     source.record = { ...source.record, status: "MERGED" }
     return source.record
   }
 
   view(name: string): StoreView {
     const state = this.requireState(name)
+    const lists = (kinds: ReadonlyArray<string>, read: (index: SpaceIndex, kind: string) => ReadonlyArray<NodeRecord>) => {
+      const index = this.indexOf(state)
+      return mergeById(kinds.flatMap((kind) => [read(index, kind), read(this.globalIndex, kind)]))
+    }
+    const hand = (nodes: ReadonlyArray<NodeRecord>): ReadonlyArray<NodeRecord> => {
+      this.work.visited += nodes.length
+      return nodes
+    }
     return {
       branch: state.record,
+      revision: `${state.revision}/${this.globalRevision}`,
       getNode: (id) => this.globalNodes.get(id) ?? state.nodes.get(id),
-      nodesOfKinds: (kinds) => {
-        const index = this.indexes(state).byKind
-        if (kinds.length === 1) return index.get(kinds[0] ?? "") ?? []
-        return kinds.flatMap((kind) => index.get(kind) ?? []).sort(byId)
-      },
-      edgesOf: (nodeId) => this.indexes(state).byNode.get(nodeId) ?? []
+      nodesOfKinds: (kinds) => hand(lists(kinds, (index, kind) => index.nodesOfKind(kind))),
+      nodesWithValue: (kinds, attribute, value) =>
+        hand(
+          lists(kinds, (index, kind) =>
+            [...(index.idsWithValue(kind, attribute, value) ?? [])].flatMap((id) => {
+              const node = this.globalNodes.get(id) ?? state.nodes.get(id)
+              return node === undefined ? [] : [node]
+            }).sort(byId)
+          )
+        ),
+      edgesOf: (nodeId) => [...this.indexOf(state).edgesOf(nodeId), ...this.globalIndex.edgesOf(nodeId)]
     }
   }
 
@@ -224,19 +236,62 @@ export class SandboxStore {
     // Staged edges by the nodes they touch, so reads inside a large transaction stay cheap.
     const touching = new Map<string, Set<string>>()
     const stagedByKind = new Map<string, Set<string>>()
+    // Staged nodes by kind and attribute value, built on first lookup and then kept current, so a
+    // large transaction (an object file) stays linear however it interleaves lookups and writes.
+    const stagedValueIndex = new Map<string, Map<string, Set<string>>>()
+    const stagedIdsWithValue = (kind: string, attribute: string, value: unknown): ReadonlySet<string> => {
+      const key = `${kind}|${attribute}`
+      let byValue = stagedValueIndex.get(key)
+      if (byValue === undefined) {
+        byValue = new Map()
+        for (const node of staged([kind], () => true)) addId(byValue, valueKey(node.attributes[attribute]?.value), node.id)
+        stagedValueIndex.set(key, byValue)
+      }
+      return byValue.get(valueKey(value)) ?? new Set()
+    }
+    const unindexStaged = (node: NodeRecord | null | undefined): void => {
+      if (node === null || node === undefined) return
+      for (const [key, byValue] of stagedValueIndex) {
+        const [kind = "", attribute = ""] = key.split("|")
+        if (kind === node.kind) byValue.get(valueKey(node.attributes[attribute]?.value))?.delete(node.id)
+      }
+    }
+    const indexStaged = (node: NodeRecord): void => {
+      for (const [key, byValue] of stagedValueIndex) {
+        const [kind = "", attribute = ""] = key.split("|")
+        if (kind === node.kind) addId(byValue, valueKey(node.attributes[attribute]?.value), node.id)
+      }
+    }
     let committed = false
+    const staged = (kinds: ReadonlyArray<string>, keep: (node: NodeRecord) => boolean): Array<NodeRecord> => {
+      const result: Array<NodeRecord> = []
+      for (const kind of kinds) {
+        for (const id of stagedByKind.get(kind) ?? []) {
+          const node = nodes.get(id)
+          if (node !== null && node !== undefined && node.kind === kind && keep(node)) result.push(node)
+        }
+      }
+      return result
+    }
     return {
       branch: view.branch,
+      revision: `${view.revision}+staged`,
       getNode: (id) => (nodes.has(id) ? (nodes.get(id) ?? undefined) : view.getNode(id)),
       nodesOfKinds: (kinds) => {
-        const result = view.nodesOfKinds(kinds).filter((node) => !nodes.has(node.id))
-        for (const kind of kinds) {
-          for (const id of stagedByKind.get(kind) ?? []) {
+        const committed = view.nodesOfKinds(kinds)
+        if (nodes.size === 0) return committed
+        return [...committed.filter((node) => !nodes.has(node.id)), ...staged(kinds, () => true)].sort(byId)
+      },
+      nodesWithValue: (kinds, attribute, value) => {
+        const committed = view.nodesWithValue(kinds, attribute, value)
+        if (nodes.size === 0) return committed
+        const own = kinds.flatMap((kind) =>
+          [...stagedIdsWithValue(kind, attribute, value)].flatMap((id) => {
             const node = nodes.get(id)
-            if (node !== null && node !== undefined && node.kind === kind) result.push(node)
-          }
-        }
-        return result.sort(byId)
+            return node === null || node === undefined ? [] : [node]
+          })
+        )
+        return [...committed.filter((node) => !nodes.has(node.id)), ...own].sort(byId)
       },
       edgesOf: (nodeId) => {
         const result = view.edgesOf(nodeId).filter((edge) => !edges.has(edge.id))
@@ -247,12 +302,17 @@ export class SandboxStore {
         return result
       },
       putNode: (node) => {
+        unindexStaged(nodes.get(node.id))
         nodes.set(node.id, node)
+        indexStaged(node)
         const ids = stagedByKind.get(node.kind) ?? new Set<string>()
         ids.add(node.id)
         stagedByKind.set(node.kind, ids)
       },
-      removeNode: (id) => void nodes.set(id, null),
+      removeNode: (id) => {
+        unindexStaged(nodes.get(id))
+        nodes.set(id, null)
+      },
       putEdge: (edge) => {
         edges.set(edge.id, edge)
         for (const end of [edge.a, edge.b]) {
@@ -278,12 +338,19 @@ export class SandboxStore {
     let touchedGlobal = false
     let touchedBranch = false
     for (const [id, node] of nodes) {
-      const kind = node?.kind ?? this.globalNodes.get(id)?.kind ?? state.nodes.get(id)?.kind
+      const previous = this.globalNodes.get(id) ?? state.nodes.get(id)
+      const kind = node?.kind ?? previous?.kind
       if (kind === undefined) continue
       const global = this.options.branchSupportOf(kind) === "agnostic"
       const table = global ? this.globalNodes : state.nodes
-      if (node === null) table.delete(id)
-      else table.set(id, node)
+      const index = global ? this.globalIndex : state.index
+      if (node === null) {
+        table.delete(id)
+        if (previous !== undefined) index?.removeNode(previous)
+      } else {
+        table.set(id, node)
+        index?.putNode(previous, node)
+      }
       if (global) touchedGlobal = true
       else touchedBranch = true
     }
@@ -292,33 +359,24 @@ export class SandboxStore {
       const global = edge?.global ?? existing?.global
       if (global === undefined) continue
       const table = global ? this.globalEdges : state.edges
+      const index = global ? this.globalIndex : state.index
+      if (existing !== undefined) index?.removeEdge(existing)
       if (edge === null) table.delete(id)
-      else table.set(id, edge)
+      else {
+        table.set(id, edge)
+        index?.putEdge(edge)
+      }
       if (global) touchedGlobal = true
       else touchedBranch = true
     }
     if (touchedGlobal) this.globalRevision += 1
-    if (touchedBranch) this.touch(state)
+    if (touchedBranch) state.revision += 1
   }
 
-  private touch(state: BranchState): void {
-    state.revision += 1
-    state.indexes = undefined
-  }
-
-  private indexes(state: BranchState): Indexes {
-    const key = `${state.revision}/${this.globalRevision}`
-    if (state.indexes?.key === key) return state.indexes
-    const byKind = new Map<string, Array<NodeRecord>>()
-    for (const node of [...state.nodes.values(), ...this.globalNodes.values()]) pushTo(byKind, node.kind, node)
-    for (const list of byKind.values()) list.sort(byId)
-    const byNode = new Map<string, Array<EdgeRecord>>()
-    for (const edge of [...state.edges.values(), ...this.globalEdges.values()]) {
-      pushTo(byNode, edge.a, edge)
-      if (edge.b !== edge.a) pushTo(byNode, edge.b, edge)
-    }
-    state.indexes = { key, byKind, byNode }
-    return state.indexes
+  /** The branch's own index, built from its tables on first use (a new branch, or after a merge or rebase). */
+  private indexOf(state: BranchState): SpaceIndex {
+    state.index ??= SpaceIndex.build(state.nodes.values(), state.edges.values(), this.work)
+    return state.index
   }
 
   private mainState(): BranchState {
@@ -330,4 +388,10 @@ export class SandboxStore {
     if (state === undefined) throw new Error(`The sandbox store has no branch named ${name}`)
     return state
   }
+}
+
+const addId = (map: Map<string, Set<string>>, key: string, id: string): void => {
+  const ids = map.get(key)
+  if (ids === undefined) map.set(key, new Set([id]))
+  else ids.add(id)
 }

@@ -45,6 +45,14 @@ describe("queries", () => {
     expect(labels(`query { LocationSite(ids: []) { edges { node { display_label } } } }`)).toEqual([])
   })
 
+  it("filters on the rendered display label (Infrahub >= 1.7), exactly, from a list, or as a substring", () => {
+    expect(labels(`query { LocationSite(display_label__value: "Berlin") { edges { node { display_label } } } }`)).toEqual(["Berlin"])
+    expect(labels(`query { LocationSite(display_label__values: ["Brussels", "Frankfurt", "Paris"]) { edges { node { display_label } } } }`)).toEqual(["Brussels", "Frankfurt"])
+    expect(labels(`query { LocationSite(display_label__value: "fr", partial_match: true) { edges { node { display_label } } } }`)).toEqual(["Frankfurt"])
+    expect(labels(`query { BuiltinTag(display_label__isnull: true) { edges { node { display_label } } } }`)).toEqual([])
+    expect(page(`query { BuiltinTag(display_label__isnull: false) { count } }`).count).toBe(3)
+  })
+
   it("matches substrings case-insensitively with partial_match, exact strings without it", () => {
     expect(labels(`query { LocationSite(name__value: "BR", partial_match: true) { edges { node { display_label } } } }`)).toEqual(["Brussels"])
     expect(labels(`query { LocationSite(name__value: "Br") { edges { node { display_label } } } }`)).toEqual([])
@@ -97,8 +105,7 @@ describe("queries", () => {
     expect(onlyError(body)).toEqual({
       message: "Invalid order field 'colour__value' for BuiltinTag",
       locations: [{ line: 1, column: 9 }],
-      path: ["BuiltinTag"],
-      extensions: { code: 422 }
+      path: ["BuiltinTag"]
     })
   })
 

@@ -134,15 +134,17 @@ describe("validation errors (legacy format)", () => {
     ["delete without id or hfid", `mutation { BuiltinTagDelete(data: {}) { ok } }`, "either id or hfid must be provided.", 400],
     ["an unknown node", `mutation { BuiltinTagUpdate(data: {id: "${MISSING}", description: {value: "x"}}) { ok } }`, `Unable to find the node ${MISSING} / BuiltinTag in the database.`, 404],
     ["an hfid on a kind without one", `mutation { CoreProposedChangeDelete(data: {hfid: ["x"]}) { ok } }`, "Unable to lookup node by HFID, schema 'CoreProposedChange' does not have a HFID defined.", 404]
-  ])("reports %s", (_label, document, message, code) => {
-    expect(failure(document)).toMatchObject({ message, extensions: { code } })
+  ])("reports %s", (_label, document, message, _httpCode) => {
+    // Legacy servers send graphql-core's error without `extensions` (error_catalogue/graphql_no_extensions.json).
+    const error = failure(document)
+    expect(error.message).toBe(message)
+    expect(error.extensions).toBeUndefined()
   })
 
   it("reports a dropdown value outside the choices", () => {
     server.ok(`mutation { LocationSiteCreate(data: {name: {value: "a"}, shortname: {value: "atl1"}, parent: {id: "${us}"}}) { ok } }`)
     expect(failure(`mutation { InfraDeviceCreate(data: {role: {value: "spine"}, role_id: {value: 1}, location: {hfid: ["atl1"]}}) { ok } }`)).toMatchObject({
-      message: "spine must be one of 'access, aggregation, core' at role",
-      extensions: { code: 422 }
+      message: "spine must be one of 'access, aggregation, core' at role"
     })
   })
 
@@ -159,8 +161,7 @@ describe("validation errors (legacy format)", () => {
     expect(failure(`mutation { BuiltinTagCreate(data: {name: {value: "red"}}) { ok } }`)).toEqual({
       message: "Violates uniqueness constraint 'name'",
       locations: [{ line: 1, column: 12 }],
-      path: ["BuiltinTagCreate"],
-      extensions: { code: 422 }
+      path: ["BuiltinTagCreate"]
     })
     server.ok(`mutation { LocationSiteCreate(data: {name: {value: "a"}, shortname: {value: "atl1"}, parent: {id: "${us}"}}) { ok } }`)
     expect(failure(`mutation { LocationRackCreate(data: {name: {value: "r"}, shortname: {value: "us"}, parent: {hfid: ["atl1"]}}) { ok } }`).message).toBe(

@@ -259,7 +259,7 @@ mutation {
 
   it("reads the server version (InfrahubInfo) as the health check does", () => {
     expect(server.ok(`query { InfrahubInfo { version deployment_id } }`)).toEqual({
-      InfrahubInfo: { version: "1.5.0", deployment_id: expect.any(String) }
+      InfrahubInfo: { version: "1.10.0", deployment_id: expect.any(String) }
     })
     const configured = makeServer({ version: "1.9.2", deploymentId: "17a7648f-0a3c-7efc-3007-c510edbd133b" })
     expect(configured.ok(`query { InfrahubInfo { version deployment_id } }`)).toEqual({

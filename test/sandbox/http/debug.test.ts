@@ -51,7 +51,7 @@ describe("the sandbox's debug endpoints", () => {
         { method: "GET", path: "/api/schema", branch: "log/feature", operations: [], status: 200, credential: { type: "token", sha256: fingerprint(TOKENS[0] ?? "") } },
         { method: "GET", path: "/api/schema/Nope", branch: null, operations: [], status: 422, credential: { type: "token", sha256: fingerprint(TOKENS[0] ?? "") } },
         { method: "POST", path: "/graphql/missing", branch: "missing", operations: [], status: 404, credential: { type: "token", sha256: fingerprint(TOKENS[0] ?? "") } },
-        { method: "GET", path: "/api/info", branch: null, operations: [], status: 401, credential: null }
+        { method: "GET", path: "/api/info", branch: null, operations: [], status: 200, credential: null }
       ])
     })
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestSandbox, type TestSandbox } from "../../support/sandbox.js"
-import { apiKey, BASE_SCHEMAS, dataOf, fixture, postGraphql, repoPath, request, shapeOf } from "./support.js"
+import { apiKey, BASE_SCHEMA_DIR, dataOf, fixture, postGraphql, repoPath, request, shapeOf } from "./support.js"
 
 /**
  * `/graphql` and `/graphql/<branch>` over real HTTP: the recorded responses replayed with the documents
@@ -50,7 +50,7 @@ describe("GraphQL over HTTP", () => {
   const gql = (path: string, query: string, variables?: Record<string, unknown>) => postGraphql(`${sandbox.url}${path}`, query, auth(), variables)
 
   beforeAll(async () => {
-    sandbox = await startTestSandbox({ seed: "none", schemas: [...BASE_SCHEMAS, DEMO_LOCATIONS] })
+    sandbox = await startTestSandbox({ seed: "none", schemas: [BASE_SCHEMA_DIR, DEMO_LOCATIONS] })
   })
   afterAll(() => sandbox.close())
 
@@ -171,7 +171,7 @@ query Other { BuiltinTag { count } }`,
       const batch = await post("application/json", JSON.stringify([{ query: "query { Branch { name } }" }]))
       expect([batch.status, batch.body]).toEqual([400, { errors: ["This server does not support batching"] }])
       const withCharset = await post("application/json; charset=utf-8", JSON.stringify({ query: "query { InfrahubInfo { version } }" }))
-      expect(dataOf(withCharset)).toEqual({ InfrahubInfo: { version: "1.5.0" } })
+      expect(dataOf(withCharset)).toEqual({ InfrahubInfo: { version: "1.10.0" } })
     })
 
     it("answers syntax and validation errors with HTTP 200 and data null", async () => {

@@ -236,7 +236,7 @@ describe("the sandbox's REST routes over HTTP", () => {
       expect(answer.status).toBe(200)
       expect(shapeOf(answer.body)).toEqual(shapeOf(fixture("infrahub-frontend/info.json")))
       const info = answer.body as { deployment_id: string; version: string }
-      expect(info.version).toBe("1.5.0")
+      expect(info.version).toBe("1.10.0")
       expect(info.deployment_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
       const viaGraphql = dataOf(await postGraphql(`${sandbox.url}/graphql`, "query { InfrahubInfo { deployment_id version } }", auth()))
       expect(viaGraphql).toEqual({ InfrahubInfo: info })

@@ -10,6 +10,8 @@ export const repoPath = (relative: string): string => fileURLToPath(new URL(`../
 
 /** The four schema-library files, in the order their README gives (ipam and dcim refer to each other). */
 export const BASE_SCHEMAS = ["location", "organization", "dcim", "ipam"].map((name) => repoPath(`src/sandbox/data/schemas/base/${name}.yml`))
+/** The base files refer to each other, so they load in one `infrahubctl schema load` call: their directory. */
+export const BASE_SCHEMA_DIR = repoPath("src/sandbox/data/schemas/base")
 
 export interface Answer {
   readonly status: number

@@ -41,12 +41,17 @@ const tempTree = (files: Readonly<Record<string, string>>) =>
   })
 
 describe("loadSchemaFiles", () => {
-  it.effect("loads the base schema directory and the demo extension from disk", () =>
+  it.effect("loads the base schema directory and then the demo extension from disk, but not the other way round", () =>
     Effect.gen(function* () {
-      const registry = yield* loadSchemaFiles([repoPath("src/sandbox/data/schemas/demo"), repoPath("src/sandbox/data/schemas/base")])
+      const base = repoPath("src/sandbox/data/schemas/base")
+      const demo = repoPath("src/sandbox/data/schemas/demo")
+      const registry = yield* loadSchemaFiles([base, demo])
       expect(registry.byKind.get("LocationSite")?.category).toBe("node")
       expect(registry.byKind.get("DcimDevice")?.category).toBe("node")
       expect(registry.byKind.get("ProfileDcimDevice")?.category).toBe("profile")
+      // Like `infrahubctl schema load demo` on a server without the base schemas: demo needs LocationGeneric.
+      const error = yield* Effect.flip(loadSchemaFiles([demo, base]))
+      expect(error.problems.some((p) => p.problem.includes("LocationGeneric") && p.fix.includes(`--schema ${demo} loads like one`))).toBe(true)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("loads listed files and directories' .yml/.yaml/.json files in name order, recursively, and skips others", () =>
@@ -95,9 +100,12 @@ describe("loadSchemaFiles", () => {
       expect(semantic.message).toContain(`${join(root, "semantic.yml")} [TestGadget]: inherits from TestNothing, which does not exist.`)
     }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 
-  it.effect("loads the base files given one by one, whatever order they are listed in", () =>
+  it.effect("refuses the base files given one by one (they refer to each other, so one load must carry them all)", () =>
     Effect.gen(function* () {
-      const registry = yield* loadSchemaFiles([...BASE_SCHEMA_FILES].reverse())
+      const error = yield* Effect.flip(loadSchemaFiles(BASE_SCHEMA_FILES))
+      // location.yml alone names IpamPrefix and DcimPhysicalDevice, which only later paths define.
+      expect(error.problems.map((p) => p.kind)).toContain("LocationHosting.prefixes")
+      const registry = yield* loadSchemaFiles([repoPath("src/sandbox/data/schemas/base")])
       expect(registry.byKind.get("IpamPrefix")?.schema.relationships.find((r) => r.name === "location")?.peer).toBe("LocationHosting")
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
@@ -107,8 +115,8 @@ describe("loadSchemaFiles", () => {
       const copies: Record<string, string> = {}
       for (const file of BASE_SCHEMA_FILES) copies[`copy/${file.split("/").pop() ?? ""}`] = yield* fs.readFileString(file)
       const root = yield* tempTree(copies)
-      const once = yield* loadSchemaFiles(BASE_SCHEMA_FILES)
-      const twice = yield* loadSchemaFiles([...BASE_SCHEMA_FILES, join(root, "copy")])
+      const once = yield* loadSchemaFiles([repoPath("src/sandbox/data/schemas/base")])
+      const twice = yield* loadSchemaFiles([repoPath("src/sandbox/data/schemas/base"), join(root, "copy")])
       expect(twice.dump.main).toBe(once.dump.main)
     }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)))
 })

@@ -26,6 +26,14 @@ ${body}
 ${extra}`
 
 describe("schema files are refused, with the file, the kind and the problem", () => {
+  it("with an optional attribute without default in human_friendly_id or uniqueness_constraints (1.10 strict mode)", () => {
+    const attributes = "    attributes:\n      - name: name\n        kind: Text\n      - name: serial\n        kind: Text\n        optional: true"
+    expectProblem(node(`    human_friendly_id: [name__value, serial__value]\n${attributes}`), "TestWidget.serial", "'serial'", "optional with no default_value")
+    expectProblem(node(`    uniqueness_constraints: [[serial__value]]\n${attributes}`), "TestWidget.serial", "human_friendly_id or uniqueness_constraints")
+    // Mandatory, or optional with a default, is fine.
+    expect(buildFrom({ "ok.yml": node(`    human_friendly_id: [name__value, serial__value]\n${attributes}\n        default_value: none`) })._tag).toBe("Right")
+  })
+
   it("without a version, or with another version than \"1.0\"", () => {
     expectProblem("nodes: []", undefined, "no \"version\"")
     expectProblem("version: \"2.0\"\nnodes: []", undefined, "version \"2.0\"")
