@@ -376,18 +376,17 @@ describe("search_nodes", () => {
 })
 
 describe("query_graphql", () => {
-  it("runs a query with variables and returns Infrahub's data as compact JSON", async () => {
+  it("runs a query with variables and returns Infrahub's data object as the result, in compact JSON", async () => {
     const target = devices[1]
     const result = await call(session.client, "query_graphql", {
       query: "query Device($name: String) { DcimDevice(name__value: $name) { count edges { node { id name { value } } } } }",
       variables: { name: target?.name.value }
     })
-    const answer = structured<{ branch: string | null; data: Record<string, unknown> }>(result)
-    expect(answer).toEqual({
-      branch: null,
-      data: { DcimDevice: { count: 1, edges: [{ node: { id: target?.id, name: { value: target?.name.value } } }] } }
-    })
-    expect(textOf(result)).toBe(JSON.stringify(answer.data))
+    // The data object itself, as the Python server returns it; the branch read is in _meta.
+    const answer = structured<Record<string, unknown>>(result)
+    expect(answer).toEqual({ DcimDevice: { count: 1, edges: [{ node: { id: target?.id, name: { value: target?.name.value } } }] } })
+    expect(textOf(result)).toBe(JSON.stringify(answer))
+    expect(result._meta).toEqual({ "infrahub-mcp/branch": null })
   })
 
   it("refuses mutations before anything reaches Infrahub, even next to a query", async () => {
@@ -413,7 +412,7 @@ describe("query_graphql", () => {
   it("passes Infrahub's GraphQL errors back with a hint on where to look", async () => {
     const text = toolError(await call(session.client, "query_graphql", { query: "query { DcimDevice { edges { node { hostname { value } } } } }" }))
     expect(text).toContain('Cannot query field "hostname" on type "DcimDevice"')
-    expect(remediationOf(text)).toContain("infrahub://graphql-schema")
+    expect(remediationOf(text)).toContain("infrahub://graphql-schema/{type}")
   })
 })
 
