@@ -294,6 +294,18 @@ describe("get_nodes", () => {
     expect(text).toContain("Invalid filter value(s) for DcimDevice: position__value expects a whole number.")
   })
 
+  it("refuses a value outside an attribute's choices with the valid choices, instead of answering 0 nodes", async () => {
+    const text = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { status__value: "Active" } }))
+    expect(text).toContain("Invalid filter value(s) for DcimDevice: status__value has 'Active', not one of the choices of status: provisioning, maintenance, drained, active.")
+    expect(remediationOf(text)).toContain("allowed choices")
+    // Through a relationship, and in a list.
+    const peer = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { location__status__values: ["active", "closed"] } }))
+    expect(peer).toContain("location__status__values has 'closed', not one of the choices of status")
+    // A part of a choice is a fine partial match.
+    const partial = structured<{ total_count: number }>(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { status__value: "activ" }, partial_match: true }))
+    expect(partial.total_count).toBeGreaterThan(0)
+  })
+
   it("refuses arguments outside the input schema: bad limit, negative offset, unknown argument", async () => {
     for (const args of [{ limit: 0 }, { limit: -2 }, { limit: 1.5 }, { offset: -1 }, { colour: "red" }]) {
       const text = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", ...args }))
