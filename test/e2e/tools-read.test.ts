@@ -299,8 +299,8 @@ describe("get_nodes", () => {
     expect(text).toContain("Invalid filter value(s) for DcimDevice: status__value has 'Active', not one of the choices of status: provisioning, maintenance, drained, active.")
     expect(remediationOf(text)).toContain("allowed choices")
     // Through a relationship, and in a list.
-    const peer = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { location__status__values: ["active", "closed"] } }))
-    expect(peer).toContain("location__status__values has 'closed', not one of the choices of status")
+    const peer = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { interfaces__status__values: ["active", "closed"] } }))
+    expect(peer).toContain("interfaces__status__values has 'closed', not one of the choices of status")
     // A part of a choice is a fine partial match.
     const partial = structured<{ total_count: number }>(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { status__value: "activ" }, partial_match: true }))
     expect(partial.total_count).toBeGreaterThan(0)
