@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Logger, LogLevel, Option, TestClock } from "effect"
+import { Context, Effect, Either, Layer, Logger, LogLevel, Option, TestClock, Tracer } from "effect"
 import { Fingerprints } from "../../src/auth/fingerprint.js"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
@@ -241,6 +241,44 @@ describe("who may take a branch", () => {
       expect(own).toMatchObject({ branch: "mcp/bob-0a1b2c3d", created: true })
       // Created by Bob, so it is Bob's: Alice cannot take it either.
       expect((yield* refusalOf(as(alice, "session:alice-4")(sessions.switchTo("mcp/bob-0a1b2c3d"))))._tag).toBe("BranchSwitchRefused")
+    })
+  )
+})
+
+describe("tracing", () => {
+  it.scoped("a write's spans nest tool → session branch → Infrahub request", () =>
+    Effect.gen(function* () {
+      const parents = new Map<string, string | undefined>()
+      const names = new Map<string, string>()
+      let next = 0
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind) => {
+          const spanId = String(next++)
+          names.set(spanId, name)
+          parents.set(spanId, Option.match(parent, { onNone: () => undefined, onSome: (p) => p.spanId }))
+          return {
+            _tag: "Span", name, spanId, traceId: "trace", parent, context, links, kind, sampled: true,
+            status: { _tag: "Started", startTime }, attributes: new Map(),
+            end: () => undefined, attribute: () => undefined, event: () => undefined, addLinks: () => undefined
+          }
+        },
+        context: (f) => f()
+      })
+      const sessions = yield* replica(yield* memoryStore)
+      yield* as(alice, "session:traced")(sessions.write(createTag("sb-traced"))).pipe(Effect.withSpan("tool.test"), Effect.withTracer(tracer))
+      const chainOf = (spanId: string): Array<string> => {
+        const chain: Array<string> = []
+        for (let id: string | undefined = spanId; id !== undefined; id = parents.get(id)) chain.push(names.get(id) ?? "?")
+        return chain
+      }
+      const branchCreate = [...names].find(([, name]) => name === "InfrahubClient.graphql")
+      expect(chainOf(branchCreate?.[0] ?? "")).toEqual([
+        "InfrahubClient.graphql",
+        "SessionBranches.provision",
+        "SessionBranches.ensure",
+        "SessionBranches.write",
+        "tool.test"
+      ])
     })
   )
 })
