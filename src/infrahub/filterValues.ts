@@ -9,7 +9,7 @@ import type { AttributeInfo, FilterTarget } from "./schemaModel.js"
  * than a GraphQL type error, and anything ambiguous is refused with the expected type.
  */
 
-const NUMERIC_KINDS = new Set(["Number", "Bandwidth"])
+const NUMERIC_KINDS = new Set(["Number", "Bandwidth", "NumberPool"])
 const BOOLEAN_KINDS = new Set(["Boolean", "Checkbox"])
 const FREE_KINDS = new Set(["List", "JSON", "Any"])
 

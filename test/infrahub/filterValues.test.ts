@@ -71,6 +71,7 @@ describe("coerceFilterValue: choices", () => {
 describe("coerceFilterValue: numbers", () => {
   it("takes numeric strings for numbers, but not ones a JavaScript number would change", () => {
     expect(coerceFilterValue(value(position), " 42 ")).toEqual(Either.right(42))
+    expect(coerceFilterValue(value(attribute("vlan_id", "NumberPool")), "100")).toEqual(Either.right(100))
     expect(problem(coerceFilterValue(value(position), "12345678901234567890"))).toContain("at most 9007199254740991")
     expect(problem(coerceFilterValue(value(position), "4.5"))).toBe("expects a whole number")
   })

@@ -170,7 +170,7 @@ export const nodeInput = (
     return Either.left(
       new ToolError({
         message: `Creating a ${kind.kind} needs ${missing.map(describeRelationship).join(", ")}; nothing was written.`,
-        remediation: `Add ${missing.length === 1 ? "it" : "them"} to data, e.g. "${first.name}": "<id of a ${first.peer}>" (get_nodes(kind="${first.peer}") lists candidates with their ids). ${VALUE_FORMS}`
+        remediation: `Add ${missing.length === 1 ? "it" : "them"} to data, e.g. "${first.name}": "<id of a ${first.peer}>" (get_nodes(kind="${first.peer}") lists candidates with their ids). ${VALUE_FORMS} ${MUTATE_GRAPHQL_ADVICE}`
       })
     )
   }
