@@ -206,11 +206,21 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         )
       })
 
-      /** Whether this result is the first to say the branch was created for the session (once, atomically). */
-      const reportCreation = (workspace: string, record: WorkspaceBranch) =>
-        record.creationReported
-          ? Effect.succeed(false)
-          : workspaces.compareAndSet(workspace, Option.some(record), Option.some({ ...record, creationReported: true }), idle)
+      /**
+       * After Infrahub applied a write: whether this result is the first to say the branch was created
+       * for the session (once, atomically), and the branch's claim renewed. Best effort: a store
+       * failure now must not report an applied write as failed (the model would repeat it).
+       */
+      const afterWrite = (workspace: string, record: WorkspaceBranch) =>
+        Effect.gen(function* () {
+          yield* claims.touch(record.branch, claimLifetime)
+          if (record.creationReported) return false
+          return yield* workspaces.compareAndSet(workspace, Option.some(record), Option.some({ ...record, creationReported: true }), idle)
+        }).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning(`session_branch_bookkeeping_failed branch=${record.branch}: ${error.message}`), !record.creationReported)
+          )
+        )
 
       /** Why a branch takes no writes, or `None` when it is healthy (the error was about something else). */
       const staleness = (branch: string) =>
@@ -253,8 +263,7 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         const first = yield* ensure(workspace)
         const attempt = yield* Effect.either(sendTo(first.branch, run))
         if (Either.isRight(attempt)) {
-          const created = yield* reportCreation(workspace, first)
-          yield* claims.touch(first.branch, claimLifetime)
+          const created = yield* afterWrite(workspace, first)
           return { value: attempt.right, branch: first.branch, created, recovered: Option.none<Recovery>() }
         }
         const error: unknown = attempt.left
@@ -277,7 +286,7 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         )
         yield* Effect.logInfo(`session_branch_recovered from=${first.branch} to=${next.branch} reason="${reason.value}"`)
         const value = yield* sendTo(next.branch, run)
-        const created = yield* reportCreation(workspace, next)
+        const created = yield* afterWrite(workspace, next)
         return { value, branch: next.branch, created, recovered: Option.some({ from: first.branch, reason: reason.value }) }
       })
 

@@ -145,6 +145,21 @@ describe("state in the StateStore", () => {
   )
 })
 
+describe("a store failing after Infrahub applied a write", () => {
+  it.scoped("does not turn the applied write into an error (the model would repeat it)", () =>
+    Effect.gen(function* () {
+      const memory = yield* memoryStore
+      const down = new StateStoreUnavailable({ operation: "compareAndSet", detail: "connection reset" })
+      // Reads and the first set work; the bookkeeping after the write fails.
+      const flaky: StateStoreShape = { ...memory, touch: () => Effect.fail(down), compareAndSet: () => Effect.fail(down) }
+      const sessions = yield* replica(flaky)
+      const written = yield* as(alice, "session:flaky")(sessions.write(createTag("sb-flaky")))
+      expect(written.created).toBe(true)
+      expect(yield* Effect.promise(() => tagNames(sandbox, written.branch))).toContain("sb-flaky")
+    })
+  )
+})
+
 describe("a failed first write", () => {
   it.scoped("leaves the branch for the session, and the next result still says it was created for it", () =>
     Effect.gen(function* () {
