@@ -114,7 +114,6 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
   const sessions = SessionBranches.layer({
     pattern: config.branch.pattern,
     maxRetries: config.branch.maxRetries,
-    maxWorkspaces: config.http.maxSessions,
     // Over stdio the process is the one workspace: it lives as long as the process. Over HTTP,
     // sessions end explicitly (and forget their branch); the idle timeout reclaims stateless ones.
     idleTimeoutMs: config.transport === "stdio" ? STDIO_WORKSPACE_LIFETIME_MS : config.http.sessionIdleTimeoutMs
@@ -130,7 +129,7 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
       rateLimiter: Option.map(config.rateLimit, makeRateLimiter),
       retry: config.retry
     }),
-    ResourceRegistry.layer
+    ResourceRegistry.layer({ maxResponseBytes: config.maxResponseBytes })
   ).pipe(Layer.provideMerge(Layer.merge(sessions, policy)))
   return McpBridge.layer({ name: SERVER_NAME, version: VERSION, readOnly: config.readOnly }).pipe(
     Layer.provideMerge(registries)

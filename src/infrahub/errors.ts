@@ -95,7 +95,7 @@ export class InfrahubGraphQLError extends Schema.TaggedError<InfrahubGraphQLErro
     return false
   }
   get remediation(): string {
-    return "Check field and argument names with get_schema(kind) or the infrahub://graphql-schema resource, then retry."
+    return "Check field and argument names with get_schema(kind) or infrahub://graphql-schema/{type} (one type, e.g. infrahub://graphql-schema/DcimDevice), then retry."
   }
   /** True when any error message contains one of the fragments (case-insensitive). */
   mentions(...fragments: ReadonlyArray<string>): boolean {

@@ -22,7 +22,8 @@ import {
 // (recursive) parser spend unbounded time or stack before we even look at it.
 const MAX_TOKENS = 20_000
 
-const GRAPHQL_SCHEMA_HINT = "the infrahub://graphql-schema resource lists the fields and arguments Infrahub accepts"
+const GRAPHQL_SCHEMA_HINT =
+  "infrahub://graphql-schema/{type} lists the fields and arguments of one type or query/mutation field (e.g. infrahub://graphql-schema/DcimDevice), and get_schema(kind) a kind's attributes, relationships and filters"
 
 export class GraphQLSyntaxError extends Schema.TaggedError<GraphQLSyntaxError>()("GraphQLSyntaxError", {
   message: Schema.String,

@@ -1,14 +1,17 @@
 import { Context, Effect, Layer, Schema } from "effect"
+import { GraphQLError } from "graphql"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
 import { Branches } from "../infrahub/Branches.js"
-import type { InfrahubError } from "../infrahub/errors.js"
+import { type InfrahubError, InfrahubProtocolError } from "../infrahub/errors.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { SchemaCatalog, type UnknownKind } from "../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../session/SessionBranches.js"
+import type { StateStoreUnavailable } from "../state/StateStore.js"
 import { compactJson, toon } from "./render.js"
 import { type RequestContext } from "./RequestContext.js"
 import { kindCatalog, kindDetail } from "./schemaViews.js"
+import { GRAPHQL_TYPE_ADVICE, indexSdl, namesContaining, type SdlIndex, sliceSdl } from "./sdlView.js"
 
 export interface ResourceDescriptor {
   readonly uri: string
@@ -32,16 +35,42 @@ export interface ResourceContents {
   readonly text: string
 }
 
-export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", { uri: Schema.String }) {
+const RESOURCE_LIST = "Read infrahub://schema, infrahub://schema/{kind}, infrahub://graphql-schema/{type} or infrahub://branches."
+
+/** The URI names no resource, or (with `reason`) a template argument that does not exist. */
+export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", {
+  uri: Schema.String,
+  reason: Schema.optional(Schema.String),
+  advice: Schema.optional(Schema.String)
+}) {
   override get message(): string {
-    return `Unknown resource ${this.uri}.`
+    return this.reason === undefined ? `Unknown resource ${this.uri}.` : `Cannot read ${this.uri}: ${this.reason}.`
   }
   get remediation(): string {
-    return "Read infrahub://schema, infrahub://schema/{kind}, infrahub://graphql-schema or infrahub://branches."
+    return this.advice ?? RESOURCE_LIST
   }
 }
 
-type ResourceError = ResourceNotFound | UnknownKind | InfrahubError
+/** A resource over INFRAHUB_MCP_MAX_RESPONSE_BYTES: refused like an oversized tool result, with a narrower way in. */
+export class ResourceTooLarge extends Schema.TaggedError<ResourceTooLarge>()("ResourceTooLarge", {
+  uri: Schema.String,
+  bytes: Schema.Number,
+  limit: Schema.Number
+}) {
+  override get message(): string {
+    return `The resource ${this.uri} is ${this.bytes} bytes, over the ${this.limit}-byte response limit.`
+  }
+  get remediation(): string {
+    return this.uri === GRAPHQL_SCHEMA_URI
+      ? `Read one type instead: ${GRAPHQL_TYPE_ADVICE}`
+      : "Read a narrower resource (infrahub://schema/{kind} for one kind) or call get_schema(kind)."
+  }
+}
+
+type ResourceError = ResourceNotFound | ResourceTooLarge | UnknownKind | InfrahubError | StateStoreUnavailable
+
+const GRAPHQL_SCHEMA_URI = "infrahub://graphql-schema"
+const GRAPHQL_TYPE_PREFIX = "infrahub://graphql-schema/"
 
 type ReadServices = InfrahubCredentials | Principal | RequestContext
 
@@ -64,10 +93,11 @@ export const resourceDescriptors: ReadonlyArray<ResourceDescriptor> = [
     mimeType: "application/json"
   },
   {
-    uri: "infrahub://graphql-schema",
+    uri: GRAPHQL_SCHEMA_URI,
     name: "graphql-schema",
     title: "Infrahub GraphQL schema",
-    description: "The GraphQL SDL of Infrahub's default branch: every query, mutation, field and filter argument.",
+    description:
+      "The whole GraphQL SDL of Infrahub's default branch. Over a megabyte for a real schema, so usually refused by the response limit: read infrahub://graphql-schema/{type} instead.",
     mimeType: "text/plain"
   },
   {
@@ -86,86 +116,144 @@ export const resourceTemplates: ReadonlyArray<ResourceTemplateDescriptor> = [
     title: "Infrahub kind detail",
     description: "Attributes, relationships and get_nodes filters of one kind (TOON).",
     mimeType: "text/plain"
+  },
+  {
+    uriTemplate: "infrahub://graphql-schema/{type}",
+    name: "graphql-schema-type",
+    title: "Infrahub GraphQL type",
+    description:
+      "GraphQL SDL of one name: the type and the query or mutation field of that name (e.g. DcimDevice, DcimDeviceCreate, DcimDeviceCreateInput), with the types they use one level deep. An unknown name lists the names containing it.",
+    mimeType: "text/plain"
   }
 ]
 
+export interface ResourceRegistryOptions {
+  /** INFRAHUB_MCP_MAX_RESPONSE_BYTES: resources are refused past it, as tool results are. */
+  readonly maxResponseBytes: number
+}
+
 export class ResourceRegistry extends Context.Tag("infrahub-mcp/ResourceRegistry")<ResourceRegistry, ResourceRegistryShape>() {
-  static readonly make = Effect.gen(function* () {
-    const catalog = yield* SchemaCatalog
-    const client = yield* InfrahubClient
-    const branches = yield* Branches
-    const sessions = yield* SessionBranches
+  static readonly make = (options: ResourceRegistryOptions) =>
+    Effect.gen(function* () {
+      const catalog = yield* SchemaCatalog
+      const client = yield* InfrahubClient
+      const branches = yield* Branches
+      const sessions = yield* SessionBranches
+      // Parsing a megabyte of SDL takes a while; the last one is kept while Infrahub sends the same text.
+      let lastSdl: { readonly text: string; readonly index: SdlIndex } | undefined
 
-    const branchesView = Effect.gen(function* () {
-      const all = yield* branches.all
-      const current = yield* sessions.current
-      const view: Record<string, unknown> = {}
-      for (const branch of all) {
-        view[branch.name] = {
-          is_default: branch.is_default ?? false,
-          status: branch.status ?? null,
-          description: branch.description ?? null,
-          is_session_branch: current._tag === "Some" && current.value === branch.name
+      const branchesView = Effect.gen(function* () {
+        const all = yield* branches.all
+        const current = yield* sessions.current
+        const view: Record<string, unknown> = {}
+        for (const branch of all) {
+          view[branch.name] = {
+            is_default: branch.is_default ?? false,
+            status: branch.status ?? null,
+            description: branch.description ?? null,
+            is_session_branch: current._tag === "Some" && current.value === branch.name
+          }
         }
-      }
-      return view
-    })
-
-    const read = (uri: string): Effect.Effect<ResourceContents, ResourceError, ReadServices> => {
-      const contents = (mimeType: string, text: string): ResourceContents => ({ uri, mimeType, text })
-      if (uri === "infrahub://schema") {
-        return Effect.map(catalog.forBranch(undefined, { revalidate: true }), (schema) =>
-          contents("application/json", compactJson(kindCatalog(schema)))
-        )
-      }
-      if (uri === "infrahub://graphql-schema") {
-        return Effect.map(client.schemaSdl(undefined), (sdl) => contents("text/plain", sdl))
-      }
-      if (uri === "infrahub://branches") {
-        return Effect.map(branchesView, (view) => contents("application/json", compactJson(view)))
-      }
-      if (uri.startsWith(SCHEMA_KIND_PREFIX) && uri.length > SCHEMA_KIND_PREFIX.length) {
-        const wanted = decodeURIComponent(uri.slice(SCHEMA_KIND_PREFIX.length))
-        return Effect.gen(function* () {
-          const schema = yield* catalog.forBranch(undefined, { revalidate: true })
-          const kind = yield* catalog.kind(wanted, undefined)
-          return contents("text/plain", toon(kindDetail(schema, kind)))
-        })
-      }
-      return Effect.fail(new ResourceNotFound({ uri }))
-    }
-
-    // Request and error counters are kept by the MCP bridge for every method; counting here too
-    // would report each read twice.
-    const audited = (uri: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      Effect.gen(function* () {
-        const principal = yield* Principal
-        const exit = yield* Effect.exit(self)
-        yield* Effect.logInfo(
-          `resource_read uri=${uri} user=${principal.user ?? "anonymous"} outcome=${exit._tag === "Success" ? "ok" : "error"}`
-        )
-        return yield* exit
+        return view
       })
 
-    const completeKind = (prefix: string) =>
-      catalog.forBranch(undefined).pipe(
-        Effect.map((schema) =>
-          schema.catalog
-            .map((kind) => kind.kind)
-            .filter((kind) => kind.toLowerCase().startsWith(prefix.toLowerCase()))
-            .slice(0, 100)
-        ),
-        Effect.orElseSucceed((): ReadonlyArray<string> => [])
-      )
+      const sdlIndex = Effect.gen(function* () {
+        const text = yield* client.schemaSdl(undefined)
+        if (lastSdl?.text === text) return lastSdl.index
+        const index = yield* Effect.try({
+          try: () => indexSdl(text),
+          catch: (error) =>
+            new InfrahubProtocolError({ detail: `/schema.graphql is not valid SDL (${error instanceof GraphQLError ? error.message : String(error)})` })
+        })
+        lastSdl = { text, index }
+        return index
+      })
 
-    return ResourceRegistry.of({
-      resources: resourceDescriptors,
-      templates: resourceTemplates,
-      read: (uri) => read(uri).pipe(audited(uri), Effect.withSpan("resources/read", { attributes: { uri } })),
-      completeKind
+      const graphqlType = (uri: string, wanted: string) =>
+        Effect.gen(function* () {
+          const index = yield* sdlIndex
+          const slice = sliceSdl(index, wanted)
+          if (slice !== undefined) return slice.sdl
+          const near = namesContaining(index, wanted, 40)
+          return yield* new ResourceNotFound({
+            uri,
+            reason: `Infrahub's GraphQL schema has no type or query/mutation field named '${wanted}'`,
+            advice:
+              near.length > 0
+                ? `Names containing '${wanted}': ${near.join(", ")}. Read infrahub://graphql-schema/<one of them>.`
+                : "Kinds are GraphQL type names (get_schema() lists them); mutations are <Kind>Create/Update/Upsert/Delete with inputs <Kind>CreateInput/<Kind>UpdateInput."
+          })
+        })
+
+      const contentsOf = (uri: string): Effect.Effect<ResourceContents, ResourceError, ReadServices> => {
+        const contents = (mimeType: string, text: string): ResourceContents => ({ uri, mimeType, text })
+        if (uri === "infrahub://schema") {
+          return Effect.map(catalog.forBranch(undefined, { revalidate: true }), (schema) =>
+            contents("application/json", compactJson(kindCatalog(schema)))
+          )
+        }
+        if (uri === GRAPHQL_SCHEMA_URI) {
+          return Effect.map(client.schemaSdl(undefined), (sdl) => contents("text/plain", sdl))
+        }
+        if (uri.startsWith(GRAPHQL_TYPE_PREFIX) && uri.length > GRAPHQL_TYPE_PREFIX.length) {
+          const wanted = decodeURIComponent(uri.slice(GRAPHQL_TYPE_PREFIX.length))
+          return Effect.map(graphqlType(uri, wanted), (sdl) => contents("text/plain", sdl))
+        }
+        if (uri === "infrahub://branches") {
+          return Effect.map(branchesView, (view) => contents("application/json", compactJson(view)))
+        }
+        if (uri.startsWith(SCHEMA_KIND_PREFIX) && uri.length > SCHEMA_KIND_PREFIX.length) {
+          const wanted = decodeURIComponent(uri.slice(SCHEMA_KIND_PREFIX.length))
+          return Effect.gen(function* () {
+            const schema = yield* catalog.forBranch(undefined, { revalidate: true })
+            const kind = yield* catalog.kind(wanted, undefined)
+            return contents("text/plain", toon(kindDetail(schema, kind)))
+          })
+        }
+        return Effect.fail(new ResourceNotFound({ uri }))
+      }
+
+      /** Refuses (never truncates) contents over the limit, as the tool pipeline does for results. */
+      const limited = (contents: ResourceContents): Effect.Effect<ResourceContents, ResourceTooLarge> => {
+        const bytes = Buffer.byteLength(contents.text)
+        return bytes > options.maxResponseBytes
+          ? Effect.fail(new ResourceTooLarge({ uri: contents.uri, bytes, limit: options.maxResponseBytes }))
+          : Effect.succeed(contents)
+      }
+
+      // Request and error counters are kept by the MCP bridge for every method; counting here too
+      // would report each read twice.
+      const audited = (uri: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        Effect.gen(function* () {
+          const principal = yield* Principal
+          const exit = yield* Effect.exit(self)
+          yield* Effect.logInfo(
+            `resource_read uri=${uri} user=${principal.user ?? "anonymous"} outcome=${exit._tag === "Success" ? "ok" : "error"}`
+          )
+          return yield* exit
+        })
+
+      const read = Effect.fn("ResourceRegistry.read")(function* (uri: string) {
+        yield* Effect.annotateCurrentSpan("uri", uri)
+        return yield* contentsOf(uri).pipe(Effect.flatMap(limited), audited(uri))
+      })
+
+      const completeKind = (prefix: string) =>
+        catalog.forBranch(undefined).pipe(
+          Effect.map((schema) =>
+            schema.catalog
+              .map((kind) => kind.kind)
+              .filter((kind) => kind.toLowerCase().startsWith(prefix.toLowerCase()))
+              .slice(0, 100)
+          ),
+          Effect.orElseSucceed((): ReadonlyArray<string> => [])
+        )
+
+      return ResourceRegistry.of({ resources: resourceDescriptors, templates: resourceTemplates, read, completeKind })
     })
-  })
 
-  static readonly layer: Layer.Layer<ResourceRegistry, never, SchemaCatalog | InfrahubClient | Branches | SessionBranches> =
-    Layer.effect(ResourceRegistry, ResourceRegistry.make)
+  static readonly layer = (
+    options: ResourceRegistryOptions
+  ): Layer.Layer<ResourceRegistry, never, SchemaCatalog | InfrahubClient | Branches | SessionBranches> =>
+    Layer.effect(ResourceRegistry, ResourceRegistry.make(options))
 }

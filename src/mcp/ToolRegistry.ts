@@ -60,17 +60,18 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
           return descriptor === undefined ? [] : [descriptor]
         })
 
-      const call = (name: string, args: unknown): Effect.Effect<ToolCallResult, never, RequestServices> => {
+      const call = Effect.fn("ToolRegistry.call")(function* (name: string, args: unknown) {
+        yield* Effect.annotateCurrentSpan("tool", name)
         const tool = byName.get(name)
         if (tool === undefined) {
           const error = new ToolError({
             message: `Unknown tool '${name}'.`,
             remediation: `Call one of: ${[...byName.keys()].join(", ")} (tools/list shows the ones available to you).`
           })
-          return Effect.succeed({ content: [{ type: "text", text: `${error.message}\n\nRemediation: ${error.remediation}` }], isError: true })
+          return { content: [{ type: "text", text: `${error.message}\n\nRemediation: ${error.remediation}` }], isError: true } satisfies ToolCallResult
         }
-        return runTool(tool, args, options).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>
-      }
+        return yield* (runTool(tool, args, options).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>)
+      })
 
       return ToolRegistry.of({ list, call })
     })

@@ -12,6 +12,24 @@ export interface ToolAnnotations {
 }
 
 /**
+ * Facts about a result that are not part of it, so they never collide with its keys: `_meta`
+ * entries (e.g. the branch a write landed on) and a short note shown as a second text block after
+ * the result's own text (the first block stays the bare result, for clients that parse it).
+ */
+export interface ResultFacts {
+  readonly meta: Readonly<Record<string, unknown>>
+  readonly note: string | undefined
+}
+
+/** A handler's result together with its {@link ResultFacts}. */
+export class WithFacts<O> {
+  constructor(
+    readonly value: O,
+    readonly facts: ResultFacts
+  ) {}
+}
+
+/**
  * A tool as data: its MCP metadata, its input and output schemas (the JSON Schemas clients see are
  * derived from them), the access it needs, and a handler that knows nothing about auth, read-only
  * mode, decoding or rendering — the pipeline does those.
@@ -26,7 +44,8 @@ export interface ToolSpec<A, I, O, OI, R> {
   readonly annotations: ToolAnnotations
   /** The text content: TOON for tables, compact JSON for maps; for clients without structured output. */
   readonly render: (result: O) => string
-  readonly handler: (args: A) => Effect.Effect<O, Remediable, R>
+  /** The result, or the result {@link WithFacts} about it (`_meta` and a note). */
+  readonly handler: (args: A) => Effect.Effect<O | WithFacts<O>, Remediable, R>
 }
 
 // The registry stores tools of different shapes side by side; `any` never leaks past `makeTool`.

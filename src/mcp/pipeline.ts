@@ -1,22 +1,27 @@
-import { Cause, Clock, Duration, Effect, Exit, Metric, Option, ParseResult, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Metric, Option, ParseResult, Ref, Schedule, Schema } from "effect"
 import { Principal } from "../auth/Principal.js"
+import { isTransient } from "../infrahub/errors.js"
 import { type AccessDenied, type AccessPolicy, requireAccess } from "./AccessPolicy.js"
+import { CallFacts } from "./CallFacts.js"
 import { latencyMs, toolCallsTotal } from "./metrics.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import { RequestContext } from "./RequestContext.js"
 import { InvalidArguments, type Remediable, ResponseTooLarge } from "./ToolError.js"
-import type { AnyToolSpec } from "./ToolSpec.js"
+import { type AnyToolSpec, WithFacts } from "./ToolSpec.js"
 
 /** The wire shape of a `tools/call` answer (kept free of SDK types; the bridge passes it through). */
 export interface ToolCallResult {
   readonly content: ReadonlyArray<{ readonly type: "text"; readonly text: string }>
   readonly structuredContent?: Readonly<Record<string, unknown>>
   readonly isError?: boolean
+  readonly _meta?: Readonly<Record<string, unknown>>
 }
 
 interface Rendered {
   readonly text: string
+  readonly note: string | undefined
   readonly structured: Readonly<Record<string, unknown>>
+  readonly meta: Readonly<Record<string, unknown>> | undefined
 }
 
 export interface PipelineOptions {
@@ -26,12 +31,6 @@ export interface PipelineOptions {
   /** INFRAHUB_MCP_RETRY_*: retries of read tools after a transient Infrahub failure. */
   readonly retry?: Option.Option<{ readonly maxAttempts: number; readonly baseDelayMs: number }>
 }
-
-/** Failures worth retrying: the request may not have reached Infrahub, or Infrahub was briefly unwell. */
-const isTransient = (error: Remediable): boolean =>
-  error._tag === "InfrahubUnreachable" ||
-  error._tag === "InfrahubTimeout" ||
-  (error._tag === "InfrahubServerError" && "status" in error && typeof error.status === "number" && error.status >= 500)
 
 /**
  * Retries a *read* tool after a transient failure, with exponential backoff. Writes are never retried
@@ -76,21 +75,33 @@ const decodeArgs =
       Effect.mapError((error) => new InvalidArguments({ tool: tool.name, detail: formatIssues(error) }))
     )
 
-/** Encodes the result for `structuredContent` and renders the text content. */
+/** Encodes the result for `structuredContent` and renders the text content; facts go beside them. */
 const encodeResult =
   (tool: AnyToolSpec) =>
-  (value: unknown): Effect.Effect<Rendered> =>
-    Schema.encode(tool.result)(value).pipe(
+  (output: unknown): Effect.Effect<Rendered> => {
+    const value: unknown = output instanceof WithFacts ? output.value : output
+    const facts = output instanceof WithFacts ? output.facts : undefined
+    return Schema.encode(tool.result)(value).pipe(
       // A result that does not match its own schema is our bug, not the caller's: a defect.
       Effect.orDie,
-      Effect.map((encoded) => ({ text: tool.render(value), structured: encoded as Record<string, unknown> }))
+      Effect.map((encoded) => ({
+        text: tool.render(value),
+        note: facts?.note,
+        structured: encoded as Record<string, unknown>,
+        meta: facts === undefined || Object.keys(facts.meta).length === 0 ? undefined : facts.meta
+      }))
     )
+  }
 
 /** Refuses (never truncates) results over the limit: a truncated table silently misleads a model. */
 const limitResponseSize =
   (tool: AnyToolSpec, options: PipelineOptions) =>
   (rendered: Rendered): Effect.Effect<Rendered, ResponseTooLarge> => {
-    const bytes = Buffer.byteLength(rendered.text) + Buffer.byteLength(JSON.stringify(rendered.structured))
+    const bytes =
+      Buffer.byteLength(rendered.text) +
+      Buffer.byteLength(rendered.note ?? "") +
+      Buffer.byteLength(JSON.stringify(rendered.structured)) +
+      Buffer.byteLength(JSON.stringify(rendered.meta ?? {}))
     return bytes > options.maxResponseBytes
       ? Effect.fail(new ResponseTooLarge({ tool: tool.name, bytes, limit: options.maxResponseBytes }))
       : Effect.succeed(rendered)
@@ -111,8 +122,12 @@ const toCallToolResult =
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>): Effect.Effect<ToolCallResult, never, R | RequestContext> =>
     self.pipe(
       Effect.map((rendered): ToolCallResult => ({
-        content: [{ type: "text", text: rendered.text }],
-        structuredContent: rendered.structured
+        content: [
+          { type: "text", text: rendered.text },
+          ...(rendered.note === undefined ? [] : [{ type: "text" as const, text: rendered.note }])
+        ],
+        structuredContent: rendered.structured,
+        ...(rendered.meta === undefined ? {} : { _meta: rendered.meta })
       })),
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {
@@ -135,17 +150,21 @@ const toCallToolResult =
       )
     )
 
+/** `unknown`: a write whose request was sent but whose answer never came, so it may have been applied. */
 const outcomeOf = <A>(exit: Exit.Exit<A, { readonly _tag: string }>): string =>
   Exit.match(exit, {
     onSuccess: () => "ok",
     onFailure: (cause) => {
       const failure = Cause.failureOption(cause)
       if (failure._tag === "None") return "defect"
-      return failure.value._tag === "AccessDenied" ? "denied" : "error"
+      if (failure.value._tag === "AccessDenied") return "denied"
+      return failure.value._tag === "WriteOutcomeUnknown" ? "unknown" : "error"
     }
   })
 
-const branchOf = (args: unknown, exit: Exit.Exit<Rendered, unknown>): string => {
+/** The branch written (recorded on the way, so failed writes name it too), else the branch read. */
+const branchOf = (args: unknown, written: Option.Option<string>, exit: Exit.Exit<Rendered, unknown>): string => {
+  if (Option.isSome(written)) return written.value
   if (Exit.isSuccess(exit) && typeof exit.value.structured["branch"] === "string") return exit.value.structured["branch"]
   if (typeof args === "object" && args !== null && "branch" in args && typeof args.branch === "string") return args.branch
   return "default"
@@ -157,14 +176,18 @@ const audited =
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>) =>
     Effect.gen(function* () {
       const principal = yield* Principal
+      const written = yield* Ref.make(Option.none<string>())
       const started = yield* Clock.currentTimeMillis
-      const exit = yield* Effect.exit(self)
+      const exit = yield* Effect.exit(
+        Effect.provideService(self, CallFacts, { recordBranch: (branch) => Ref.set(written, Option.some(branch)) })
+      )
       const elapsed = (yield* Clock.currentTimeMillis) - started
       const outcome = outcomeOf(exit)
+      const branch = branchOf(rawArgs, yield* Ref.get(written), exit)
       yield* Metric.increment(Metric.tagged(Metric.tagged(toolCallsTotal, "tool", tool.name), "outcome", outcome))
       yield* Metric.update(Metric.tagged(latencyMs, "method", `tools/call:${tool.name}`), elapsed)
       yield* Effect.logInfo(
-        `tool_call tool=${tool.name} user=${principal.user ?? "anonymous"} branch=${branchOf(rawArgs, exit)} outcome=${outcome} duration_ms=${elapsed}`
+        `tool_call tool=${tool.name} user=${principal.user ?? "anonymous"} branch=${branch} outcome=${outcome} duration_ms=${elapsed}`
       )
       return yield* exit
     })

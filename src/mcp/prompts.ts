@@ -68,7 +68,7 @@ const infrahubAgent: PromptSpec = {
       "Never guess kind names, attribute names or filter keys.",
       "- `infrahub://schema` (or `get_schema()`): every kind with its label.",
       "- `infrahub://schema/{kind}` (or `get_schema(kind=…)`): attributes, relationships and the filter keys `get_nodes` accepts.",
-      "- `infrahub://graphql-schema`: the GraphQL SDL, for hand-written queries.",
+      "- `infrahub://graphql-schema/{type}`: the GraphQL SDL of one type or query/mutation field (e.g. `infrahub://graphql-schema/DcimDevice`), for hand-written queries. The whole SDL is too large to read.",
       "- `infrahub://branches`: the branches."
     ].join("\n")
     const read = [
@@ -88,9 +88,9 @@ const infrahubAgent: PromptSpec = {
               ? "You have none yet."
               : `Yours is \`${ctx.sessionBranch}\`.`
           } \`get_session_info()\` names it.`,
-          "- `node_upsert(kind, data, id?, hfid?)`: create (no id/hfid) or update scalar attributes.",
+          "- `node_upsert(kind, data, id?, hfid?)`: create (no id/hfid) or update attributes and relationships (a peer by id, hfid list, or `{\"hfid\": [...], \"kind\": ...}`); a create needs the kind's mandatory relationships.",
           "- `node_delete(kind, id? | hfid?)`: delete a node; confirm with the user first.",
-          "- `mutate_graphql(query, variables?)`: everything else, such as relationships (node_upsert cannot set them). `query_graphql` refuses mutations.",
+          "- `mutate_graphql(query, variables?)`: everything else, such as several objects at once or adding peers to many-relationships without replacing them (`RelationshipAdd`). `query_graphql` refuses mutations.",
           "- Check your work by reading with `branch` set to your session branch.",
           `- \`propose_changes(title, description?)\`: opens a proposed change from your session branch into \`${main}\`. A human reviews and merges it; you cannot merge.`,
           "- `reset_session_branch()`: your next write starts a fresh branch. `reset_session_branch(branch=…)`: switch to another branch (not the default one).",
@@ -133,7 +133,7 @@ const answerInfraQuestion: PromptSpec = {
         : `1. Kind: use \`${kindHint}\` (given); skip catalog discovery.`,
       `2. Schema: read \`infrahub://schema/${kind}\` (or \`get_schema(kind=${lit(kind)})\`) for attributes, relationships and the valid filter keys.`,
       `3. Data: \`get_nodes(kind=${lit(kind)}, filters={…}${onBranch}${attrs})\` with filter keys from step 2, or \`search_nodes(query=…, kind=${lit(kind)}${onBranch})\` for a partial name. Page with \`offset\` while \`has_more\` is true.`,
-      `4. Related data: if the answer needs other nodes, use \`query_graphql(query=…${onBranch})\`; its fields are in \`infrahub://graphql-schema\`.`,
+      `4. Related data: if the answer needs other nodes, use \`query_graphql(query=…${onBranch})\`; the fields of a type are in \`infrahub://graphql-schema/{type}\`.`,
       `5. Answer, citing the kind, the filters and the branch (${branch === undefined ? `the default, \`${ctx.defaultBranch}\`` : `\`${branch}\``}).`
     ]
     const lines = [
@@ -208,8 +208,8 @@ const makeInfraChange: PromptSpec = {
       `1. ${schemaStep}`,
       "2. Target: for an update or delete, find the node with `get_nodes` or `search_nodes` and note its `id` or `hfid`.",
       "3. Apply:",
-      `   - create or update scalar attributes: \`node_upsert(kind=${lit(kind)}, data={…})\`, with \`id\` or \`hfid\` to update;`,
-      "   - relationships, or anything node_upsert cannot express: `mutate_graphql(query=…)`, fields from `infrahub://graphql-schema`;",
+      `   - create or update attributes and relationships: \`node_upsert(kind=${lit(kind)}, data={…})\`, with \`id\` or \`hfid\` to update (a relationship takes a peer id or hfid; many-relationships are replaced);`,
+      "   - adding peers to many-relationships without replacing them, several objects at once, or anything node_upsert cannot express: `mutate_graphql(query=…)`, fields from `infrahub://graphql-schema/{type}`;",
       `   - delete: \`node_delete(kind=${lit(kind)}, id=…)\`, only after the user confirms.`,
       "4. Verify: read the nodes back with `branch` set to the branch you wrote to (`get_session_info()` names it).",
       `5. Propose: \`propose_changes(title=…, description=…)\` opens a proposed change into \`${main}\`. A human reviews and merges it; tell the user it awaits review.`,

@@ -67,16 +67,21 @@ export const parsePattern = (source: string): Either.Either<BranchPattern, strin
 export const expand = (
   pattern: BranchPattern,
   input: { readonly now: Date; readonly hex: string; readonly user: string | undefined }
-): string => {
-  const date = formatUtcDate(input.now)
-  let user = input.user === undefined ? "anonymous" : sanitiseUser(input.user)
+): string => render(pattern.segments, { date: formatUtcDate(input.now), hex: input.hex, user: userSegment(pattern, input.user) })
+
+/**
+ * What `{user}` becomes for this user in this pattern: sanitised, "anonymous" without a user, and
+ * shortened so the whole name fits Infrahub's limit (`{date}` and `{hex}` always have 8 characters).
+ */
+export const userSegment = (pattern: BranchPattern, rawUser: string | undefined): string => {
+  let user = rawUser === undefined ? "anonymous" : sanitiseUser(rawUser)
   const userCount = pattern.segments.filter((s) => s._tag === "Placeholder" && s.name === "user").length
   if (userCount > 0) {
-    const fixed = codePoints(render(pattern.segments, { date, hex: input.hex, user: "" }))
+    const fixed = codePoints(render(pattern.segments, { ...SAMPLE, user: "" }))
     const budget = Math.floor((MAX_LENGTH - fixed) / userCount)
     if (codePoints(user) > budget) user = sanitiseUser([...user].slice(0, Math.max(1, budget)).join(""))
   }
-  return render(pattern.segments, { date, hex: input.hex, user })
+  return user
 }
 
 /** No `{date}` or `{hex}`: every expansion (for one user) is the same name. */
@@ -85,13 +90,15 @@ export const isFixed = (pattern: BranchPattern): boolean =>
 
 /**
  * Whether `name` looks like something this pattern generates: literal text exactly, `{date}` as 8
- * digits, `{hex}` as 8 lowercase hex digits, `{user}` as one sanitised path segment (no "/"); and the
- * name must be a valid Infrahub branch name.
+ * digits, `{hex}` as 8 lowercase hex digits, `{user}` as one sanitised path segment (no "/") — or,
+ * when `user` is given, exactly that user's segment, so nobody can claim a name made for someone
+ * else; and the name must be a valid Infrahub branch name.
  */
-export const conforms = (pattern: BranchPattern, name: string): boolean => {
+export const conforms = (pattern: BranchPattern, name: string, user?: { readonly name: string | undefined }): boolean => {
   if (Either.isLeft(validateBranchName(name))) return false
+  const ownUser = user === undefined ? undefined : escapeRegExp(userSegment(pattern, user.name))
   const body = pattern.segments
-    .map((s) => (s._tag === "Literal" ? escapeRegExp(s.text) : PLACEHOLDER_REGEX[s.name]))
+    .map((s) => (s._tag === "Literal" ? escapeRegExp(s.text) : s.name === "user" && ownUser !== undefined ? ownUser : PLACEHOLDER_REGEX[s.name]))
     .join("")
   return new RegExp(`^${body}$`, "u").test(name)
 }

@@ -77,3 +77,19 @@ export class BranchSwitchRefused extends Schema.TaggedError<BranchSwitchRefused>
     return this.advice
   }
 }
+
+/**
+ * A write was sent but its answer never came (timeout, connection dropped): Infrahub may have
+ * applied it. Reported as neither success nor failure, so nobody replays a write that landed.
+ */
+export class WriteOutcomeUnknown extends Schema.TaggedError<WriteOutcomeUnknown>()("WriteOutcomeUnknown", {
+  branch: Schema.String,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `The write to your session branch '${this.branch}' may or may not have been applied: ${this.detail} after the request was sent, so its outcome is unknown.`
+  }
+  get remediation(): string {
+    return `Do not retry blindly. First check whether the change is there: get_nodes (or query_graphql) with branch="${this.branch}". Retry only what is missing; if Infrahub is slow, narrow the write (fewer objects per mutation).`
+  }
+}

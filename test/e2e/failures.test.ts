@@ -85,7 +85,7 @@ describe("with a working credential", () => {
 
   it("a resource read that fails at Infrahub is refused with the reason, and the next read works", async () => {
     addFault(sandbox, { path: "^/schema.graphql", status: 502, times: 1 })
-    const failure = await session.client.readResource({ uri: "infrahub://graphql-schema" }).then(
+    const failure = await session.client.readResource({ uri: "infrahub://graphql-schema/DcimDevice" }).then(
       () => undefined,
       (error: unknown) => error
     )
@@ -93,7 +93,7 @@ describe("with a working credential", () => {
     // The server's side failed, not the request: an internal error, not "invalid params".
     expect((failure as { code?: number }).code).toBe(-32603)
     expect(String(failure)).not.toMatch(/MCP error -?\d+: MCP error/)
-    const [content] = (await session.client.readResource({ uri: "infrahub://graphql-schema" })).contents
+    const [content] = (await session.client.readResource({ uri: "infrahub://graphql-schema/DcimDevice" })).contents
     expect(content !== undefined && "text" in content ? content.text : "").toMatch(/\btype DcimDevice\b/)
   })
 })

@@ -2,9 +2,13 @@
 // Infrahub ≥ 1.5 always computes a display_label, so the fallbacks matter for older versions: a
 // small proxy in front of the real sandbox blanks display_label (and hfid) in GraphQL answers the
 // way such an Infrahub would answer.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { decode } from "@toon-format/toon"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectStdio, type StdioSession } from "../support/mcp.js"
+import { connectStdio, type StdioSession, textOf } from "../support/mcp.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 import { call, nodesOf, sandboxData, structured } from "./read-support.js"
 
@@ -110,5 +114,54 @@ describe("node labels", () => {
     const tags = nodesOf<Labelled>(await sandboxData(sandbox, "query { BuiltinTag { edges { node { id display_label } } } }"), "BuiltinTag")
     const answer = structured<NodesResult>(await call(session.client, "search_nodes", { query: tags[0]?.display_label ?? "", kind: "BuiltinTag" }))
     expect(answer.nodes).toContainEqual({ id: tags[0]?.id, kind: "BuiltinTag", label: tags[0]?.display_label })
+  })
+})
+
+describe("an attribute named like a node column (schema-library's DcimCable has a `label`)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "labels-"))
+  let cables: TestSandbox
+  let cableSession: StdioSession
+
+  beforeAll(async () => {
+    const schema = join(dir, "cable.yml")
+    writeFileSync(
+      schema,
+      [
+        'version: "1.0"',
+        "nodes:",
+        "  - name: Cable",
+        "    namespace: Test",
+        "    human_friendly_id: [name__value]",
+        "    display_label: name__value",
+        "    attributes:",
+        "      - name: name",
+        "        kind: Text",
+        "        unique: true",
+        "      - name: label",
+        "        kind: Text",
+        "        optional: true"
+      ].join("\n")
+    )
+    const objects = join(dir, "cables.yml")
+    writeFileSync(
+      objects,
+      ["apiVersion: infrahub.app/v1", "kind: Object", "spec:", "  kind: TestCable", "  data:", "    - name: cable-1", '      label: "A-B patch"'].join("\n")
+    )
+    cables = await startTestSandbox({ schemas: [schema], data: [objects] })
+    cableSession = await connectStdio({ INFRAHUB_ADDRESS: cables.url, INFRAHUB_API_TOKEN: cables.token })
+  })
+
+  afterAll(async () => {
+    await cableSession?.close()
+    await cables?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("does not overwrite the node's label in the text: text and structuredContent say the same", async () => {
+    const result = await call(cableSession.client, "get_nodes", { kind: "TestCable", include_attributes: true })
+    const answer = structured<NodesResult>(result)
+    expect(answer.nodes).toEqual([{ id: expect.any(String), kind: "TestCable", label: "cable-1", attributes: { name: "cable-1", label: "A-B patch" } }])
+    const text = decode(textOf(result)) as { nodes: ReadonlyArray<Record<string, unknown>> }
+    expect(text.nodes).toEqual([{ id: answer.nodes[0]?.id, kind: "TestCable", label: "cable-1", name: "cable-1", "attributes.label": "A-B patch" }])
   })
 })

@@ -63,11 +63,12 @@ describe("with a warm schema cache", () => {
     expect(await requestsOf(tool(session.client, "query_graphql", { query: "query { DcimDevice { count } }" }))).toEqual(["POST /graphql [DcimDevice]"])
   })
 
-  it("refusals found locally cost nothing: unknown filter, reserved key, bad value, bad arguments, mutation", async () => {
+  it("refusals found locally cost nothing: unknown filter, reserved key, bad value, a value outside the choices, bad arguments, mutation", async () => {
     for (const [name, args] of [
       ["get_nodes", { kind: "DcimDevice", filters: { hostname__value: "x" } }],
       ["get_nodes", { kind: "DcimDevice", filters: { offset: 3 } }],
       ["get_nodes", { kind: "DcimDevice", filters: { position__value: "top" } }],
+      ["get_nodes", { kind: "DcimDevice", filters: { status__value: "retired" } }],
       ["get_nodes", { kind: "DcimDevice", limit: 0 }],
       ["search_nodes", { query: " ", kind: "DcimDevice" }],
       ["query_graphql", { query: "mutation { BuiltinTagDelete(data: {id: \"x\"}) { ok } }" }]

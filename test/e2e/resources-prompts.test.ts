@@ -37,7 +37,7 @@ const single = (contents: ReadonlyArray<{ readonly uri: string; readonly mimeTyp
 }
 
 describe("resources", () => {
-  it("lists the three resources and the kind template", async () => {
+  it("lists the three resources, the kind template and the GraphQL type template", async () => {
     const { resources } = await session.client.listResources()
     expect(resources.map((resource) => [resource.uri, resource.mimeType])).toEqual([
       ["infrahub://schema", "application/json"],
@@ -49,7 +49,10 @@ describe("resources", () => {
       expect(resource.description, resource.uri).toMatch(/\S/)
     }
     const { resourceTemplates } = await session.client.listResourceTemplates()
-    expect(resourceTemplates).toEqual([expect.objectContaining({ uriTemplate: "infrahub://schema/{kind}", mimeType: "text/plain" })])
+    expect(resourceTemplates).toEqual([
+      expect.objectContaining({ uriTemplate: "infrahub://schema/{kind}", mimeType: "text/plain" }),
+      expect.objectContaining({ uriTemplate: "infrahub://graphql-schema/{type}", mimeType: "text/plain" })
+    ])
   })
 
   it("infrahub://schema is the same kind catalog get_schema returns", async () => {
@@ -75,12 +78,48 @@ describe("resources", () => {
     expect(error.message).toMatch(/\n\nRemediation: .*infrahub:\/\/schema/)
   })
 
-  it("infrahub://graphql-schema is Infrahub's SDL", async () => {
-    const content = single((await session.client.readResource({ uri: "infrahub://graphql-schema" })).contents)
-    expect(content.mimeType).toBe("text/plain")
+  it("infrahub://graphql-schema (1.2 MB here, as for a real schema) is refused by the response limit, pointing at one type", async () => {
     const sdl = await (await fetch(`${sandbox.url}/schema.graphql`, { headers: { "x-infrahub-key": sandbox.token } })).text()
-    expect(content.text).toBe(sdl)
-    expect(content.text).toMatch(/\btype DcimDevice\b/)
+    expect(Buffer.byteLength(sdl)).toBeGreaterThan(500_000)
+    const error = await rpcError(session.client.readResource({ uri: "infrahub://graphql-schema" }))
+    expect(error.message).toContain(`The resource infrahub://graphql-schema is ${Buffer.byteLength(sdl)} bytes, over the 500000-byte response limit.`)
+    expect(error.message).toMatch(/\n\nRemediation: Read one type instead: infrahub:\/\/graphql-schema\/\{type\}.*get_schema\(kind\)/)
+  })
+
+  it("infrahub://graphql-schema/{type} is one type: the query field with its filters, the type, and the types they use", async () => {
+    const content = single((await session.client.readResource({ uri: "infrahub://graphql-schema/DcimDevice" })).contents)
+    expect(content).toMatchObject({ uri: "infrahub://graphql-schema/DcimDevice", mimeType: "text/plain" })
+    const text = content.text
+    expect(Buffer.byteLength(text)).toBeLessThan(100_000)
+    // The query field, with the filter arguments get_nodes uses.
+    expect(text.split("\n")[0]).toBe("# DcimDevice: the Query field, the type, and the types they use (one level deep). Read infrahub://graphql-schema/<Name> for any other type.")
+    expect(text).toMatch(/type Query \{\n(?: {2}"""[^"]*"""\n)? {2}DcimDevice\([^)]*name__value: String[^)]*\): PaginatedDcimDevice!?\n\}/)
+    expect(text).toMatch(/\btype DcimDevice\b[^{]*\{[^}]*\bname: TextAttribute\b/)
+    // One level deep: the types named by the type and the query field, not the types behind them.
+    expect(text).toMatch(/\btype PaginatedDcimDevice\b/)
+    expect(text).toMatch(/\btype TextAttribute\b/)
+    expect(text).not.toMatch(/\btype EdgedDcimDevice\b/)
+    // Every slice parses as SDL.
+    const { parse } = await import("graphql")
+    expect(() => parse(text)).not.toThrow()
+  })
+
+  it("infrahub://graphql-schema/{type} of a mutation shows it with its input; names match ignoring letter case", async () => {
+    const create = single((await session.client.readResource({ uri: "infrahub://graphql-schema/DcimDeviceCreate" })).contents).text
+    expect(create).toMatch(/type Mutation \{\n(?: {2}"""[^"]*"""\n)? {2}DcimDeviceCreate\(/)
+    expect(create).toMatch(/\binput DcimDeviceCreateInput\b/)
+    expect(create).toMatch(/\btype DcimDeviceCreate\b/)
+    const lower = single((await session.client.readResource({ uri: "infrahub://graphql-schema/dcimdevicecreate" })).contents).text
+    expect(lower).toBe(create)
+  })
+
+  it("infrahub://graphql-schema/{type} of an unknown name lists the names containing it", async () => {
+    const error = await rpcError(session.client.readResource({ uri: "infrahub://graphql-schema/DeviceType" }))
+    expect(error.code).toBe(-32602)
+    expect(error.message).toContain("Cannot read infrahub://graphql-schema/DeviceType: Infrahub's GraphQL schema has no type or query/mutation field named 'DeviceType'.")
+    expect(error.message).toMatch(/Remediation: Names containing 'DeviceType': DcimDeviceType, .*\bDcimDeviceTypeCreate\b/)
+    const nothing = await rpcError(session.client.readResource({ uri: "infrahub://graphql-schema/Zzyzx" }))
+    expect(nothing.message).toMatch(/Remediation: Kinds are GraphQL type names \(get_schema\(\) lists them\)/)
   })
 
   it("infrahub://branches lists Infrahub's branches with the default marked", async () => {
@@ -97,7 +136,7 @@ describe("resources", () => {
     const error = await rpcError(session.client.readResource({ uri: "infrahub://devices" }))
     expect(error.code).toBe(-32602)
     expect(error.message).toContain("Unknown resource infrahub://devices.")
-    expect(error.message).toContain("Remediation: Read infrahub://schema, infrahub://schema/{kind}, infrahub://graphql-schema or infrahub://branches.")
+    expect(error.message).toContain("Remediation: Read infrahub://schema, infrahub://schema/{kind}, infrahub://graphql-schema/{type} or infrahub://branches.")
   })
 })
 

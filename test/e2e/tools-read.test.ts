@@ -294,6 +294,18 @@ describe("get_nodes", () => {
     expect(text).toContain("Invalid filter value(s) for DcimDevice: position__value expects a whole number.")
   })
 
+  it("refuses a value outside an attribute's choices with the valid choices, instead of answering 0 nodes", async () => {
+    const text = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { status__value: "Active" } }))
+    expect(text).toContain("Invalid filter value(s) for DcimDevice: status__value has 'Active', not one of the choices of status: provisioning, maintenance, drained, active.")
+    expect(remediationOf(text)).toContain("allowed choices")
+    // Through a relationship, and in a list.
+    const peer = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { interfaces__status__values: ["active", "closed"] } }))
+    expect(peer).toContain("interfaces__status__values has 'closed', not one of the choices of status")
+    // A part of a choice is a fine partial match.
+    const partial = structured<{ total_count: number }>(await call(session.client, "get_nodes", { kind: "DcimDevice", filters: { status__value: "activ" }, partial_match: true }))
+    expect(partial.total_count).toBeGreaterThan(0)
+  })
+
   it("refuses arguments outside the input schema: bad limit, negative offset, unknown argument", async () => {
     for (const args of [{ limit: 0 }, { limit: -2 }, { limit: 1.5 }, { offset: -1 }, { colour: "red" }]) {
       const text = toolError(await call(session.client, "get_nodes", { kind: "DcimDevice", ...args }))
@@ -376,18 +388,17 @@ describe("search_nodes", () => {
 })
 
 describe("query_graphql", () => {
-  it("runs a query with variables and returns Infrahub's data as compact JSON", async () => {
+  it("runs a query with variables and returns Infrahub's data object as the result, in compact JSON", async () => {
     const target = devices[1]
     const result = await call(session.client, "query_graphql", {
       query: "query Device($name: String) { DcimDevice(name__value: $name) { count edges { node { id name { value } } } } }",
       variables: { name: target?.name.value }
     })
-    const answer = structured<{ branch: string | null; data: Record<string, unknown> }>(result)
-    expect(answer).toEqual({
-      branch: null,
-      data: { DcimDevice: { count: 1, edges: [{ node: { id: target?.id, name: { value: target?.name.value } } }] } }
-    })
-    expect(textOf(result)).toBe(JSON.stringify(answer.data))
+    // The data object itself, as the Python server returns it; the branch read is in _meta.
+    const answer = structured<Record<string, unknown>>(result)
+    expect(answer).toEqual({ DcimDevice: { count: 1, edges: [{ node: { id: target?.id, name: { value: target?.name.value } } }] } })
+    expect(textOf(result)).toBe(JSON.stringify(answer))
+    expect(result._meta).toEqual({ "infrahub-mcp/branch": null })
   })
 
   it("refuses mutations before anything reaches Infrahub, even next to a query", async () => {
@@ -413,7 +424,7 @@ describe("query_graphql", () => {
   it("passes Infrahub's GraphQL errors back with a hint on where to look", async () => {
     const text = toolError(await call(session.client, "query_graphql", { query: "query { DcimDevice { edges { node { hostname { value } } } } }" }))
     expect(text).toContain('Cannot query field "hostname" on type "DcimDevice"')
-    expect(remediationOf(text)).toContain("infrahub://graphql-schema")
+    expect(remediationOf(text)).toContain("infrahub://graphql-schema/{type}")
   })
 })
 

@@ -144,16 +144,18 @@ describe("query_graphql refuses every mutation", () => {
 
   it("still runs queries (the gate is not a blanket refusal)", async () => {
     const result = await callOk(session.client, "query_graphql", { query: "query { BuiltinTag { count } }", branch })
-    expect(result["data"]).toMatchObject({ BuiltinTag: { count: expect.any(Number) } })
+    expect(result).toMatchObject({ BuiltinTag: { count: expect.any(Number) } })
   })
 })
 
 describe("mutate_graphql still runs data mutations", () => {
   it("including ones in fragments and with aliases", async () => {
-    const result = await callOk(session.client, "mutate_graphql", {
-      query: 'mutation { ...Add } fragment Add on Mutation { added: BuiltinTagCreate(data: { name: { value: "guard-allowed" } }) { ok } }'
+    const result = await session.client.callTool({
+      name: "mutate_graphql",
+      arguments: { query: 'mutation { ...Add } fragment Add on Mutation { added: BuiltinTagCreate(data: { name: { value: "guard-allowed" } }) { ok } }' }
     })
-    expect(result).toMatchObject({ branch, data: { added: { ok: true } } })
+    expect(result.structuredContent).toEqual({ added: { ok: true } })
+    expect(result._meta).toMatchObject({ "infrahub-mcp/branch": branch })
     expect(await tagNames(sandbox, branch)).toContain("guard-allowed")
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { connectStdio, type StdioSession } from "../support/mcp.js"
+import { connectStdio, type StdioSession, textOf } from "../support/mcp.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 import {
   branchNames,
@@ -87,12 +87,18 @@ describe("a session branch merged between writes", () => {
   it("is noticed by mutate_graphql too, which reports the move in its result", async () => {
     const old = branchOf(await upsertTag("rec-merge-gql-1"))
     await mergeBranch(sandbox, old)
-    const result = await callOk(session.client, "mutate_graphql", {
-      query: 'mutation { one: BuiltinTagCreate(data: { name: { value: "rec-merge-gql-2" } }) { ok } two: BuiltinTagCreate(data: { name: { value: "rec-merge-gql-3" } }) { ok } }'
+    const result = await session.client.callTool({
+      name: "mutate_graphql",
+      arguments: {
+        query: 'mutation { one: BuiltinTagCreate(data: { name: { value: "rec-merge-gql-2" } }) { ok } two: BuiltinTagCreate(data: { name: { value: "rec-merge-gql-3" } }) { ok } }'
+      }
     })
-    const fresh = branchOf(result)
+    // The result is Infrahub's data; the move is in _meta and in the note after it.
+    expect(result.structuredContent).toEqual({ one: { ok: true }, two: { ok: true } })
+    const fresh = String(result._meta?.["infrahub-mcp/branch"])
     expect(fresh).not.toBe(old)
-    expect(result).toMatchObject({ recovered_from: { branch: old, reason: "was merged" }, data: { one: { ok: true }, two: { ok: true } } })
+    expect(result._meta).toMatchObject({ "infrahub-mcp/recovered_from": { branch: old, reason: "was merged" }, "infrahub-mcp/branch_created": true })
+    expect(textOf(result)).toContain(`Written to your session branch '${fresh}' (created for this session); your previous session branch '${old}' was merged.`)
     expect(await tagNames(sandbox, fresh)).toEqual(expect.arrayContaining(["rec-merge-gql-2", "rec-merge-gql-3"]))
   })
 
@@ -129,9 +135,13 @@ describe("a session branch deleted between writes", () => {
   it("is noticed by mutate_graphql too", async () => {
     const old = branchOf(await upsertTag("rec-delete-gql-1"))
     await deleteBranch(sandbox, old)
-    const result = await callOk(session.client, "mutate_graphql", { query: 'mutation { BuiltinTagCreate(data: { name: { value: "rec-delete-gql-2" } }) { ok } }' })
-    expect(result).toMatchObject({ recovered_from: { branch: old, reason: "was deleted" }, branch_created: true })
-    expect(await tagNames(sandbox, branchOf(result))).toContain("rec-delete-gql-2")
+    const result = await session.client.callTool({
+      name: "mutate_graphql",
+      arguments: { query: 'mutation { BuiltinTagCreate(data: { name: { value: "rec-delete-gql-2" } }) { ok } }' }
+    })
+    expect(result.structuredContent).toEqual({ BuiltinTagCreate: { ok: true } })
+    expect(result._meta).toMatchObject({ "infrahub-mcp/recovered_from": { branch: old, reason: "was deleted" }, "infrahub-mcp/branch_created": true })
+    expect(await tagNames(sandbox, String(result._meta?.["infrahub-mcp/branch"]))).toContain("rec-delete-gql-2")
   })
 })
 

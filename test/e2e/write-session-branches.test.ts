@@ -42,9 +42,9 @@ const pattern = (source: string): BranchPattern =>
   Either.getOrThrowWith(parsePattern(source), (problem) => new Error(problem))
 
 const layerFor = (source: string, maxRetries = 5) =>
-  SessionBranches.layer({ pattern: pattern(source), maxRetries, maxWorkspaces: 10, idleTimeoutMs: 60_000 }).pipe(
+  SessionBranches.layer({ pattern: pattern(source), maxRetries, idleTimeoutMs: 60_000 }).pipe(
     Layer.provideMerge(Branches.layer),
-    Layer.provide(Fingerprints.random),
+    Layer.provide(Layer.merge(Fingerprints.random, memoryStoreLayer())),
     Layer.provideMerge(InfrahubClient.layer({ address: sandbox.url, timeoutMs: 10_000 })),
     Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, memoryStoreLayer(), Fingerprints.random))
   )

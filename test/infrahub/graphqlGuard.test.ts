@@ -36,7 +36,7 @@ describe("parseDocument", () => {
     expect(error.line).toBe(4)
     expect(error.column).toBe(1)
     expect(error.message).toBe('GraphQL syntax error (line 4, column 1): Expected Name, found "}".')
-    expect(error.remediation).toContain("infrahub://graphql-schema")
+    expect(error.remediation).toContain("infrahub://graphql-schema/{type}")
   })
 
   it("refuses an empty document", () => {

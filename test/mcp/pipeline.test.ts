@@ -1,15 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Ref, Schema, TestClock } from "effect"
+import { Effect, Fiber, Layer, Logger, Option, Ref, Schema, TestClock } from "effect"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
 import { InfrahubUnreachable } from "../../src/infrahub/errors.js"
 import { AccessPolicy, type AccessPolicyOptions, scopeGranted } from "../../src/mcp/AccessPolicy.js"
+import { recordWriteBranch } from "../../src/mcp/CallFacts.js"
 import type { PipelineOptions } from "../../src/mcp/pipeline.js"
 import { makeRateLimiter } from "../../src/mcp/RateLimiter.js"
 import { RequestContext } from "../../src/mcp/RequestContext.js"
 import { ToolError } from "../../src/mcp/ToolError.js"
 import { ToolRegistry } from "../../src/mcp/ToolRegistry.js"
-import { makeTool, READ_ANNOTATIONS } from "../../src/mcp/ToolSpec.js"
+import { makeTool, READ_ANNOTATIONS, WithFacts } from "../../src/mcp/ToolSpec.js"
+import { WriteOutcomeUnknown } from "../../src/session/errors.js"
 
 const echo = makeTool({
   name: "echo",
@@ -55,10 +57,30 @@ const failing = makeTool({
         : Effect.succeed({ blob: "x".repeat(5_000) })
 })
 
+/** A write that records its branch, then succeeds with facts, fails, or never hears back. */
+const landed = makeTool({
+  name: "landed",
+  title: "Landed",
+  description: "Writes somewhere",
+  parameters: Schema.Struct({ outcome: Schema.Literal("ok", "error", "unknown"), padding: Schema.optionalWith(Schema.Int, { default: () => 0 }) }),
+  result: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  access: "write",
+  annotations: { ...READ_ANNOTATIONS, readOnlyHint: false },
+  render: (result) => JSON.stringify(result),
+  handler: (args) =>
+    Effect.gen(function* () {
+      yield* recordWriteBranch("mcp/session-x")
+      if (args.outcome === "error") return yield* new ToolError({ message: "Refused.", remediation: "Fix it." })
+      if (args.outcome === "unknown") return yield* new WriteOutcomeUnknown({ branch: "mcp/session-x", detail: "Infrahub did not answer within 1 s" })
+      const data: Record<string, unknown> = { Made: { ok: true } }
+      return new WithFacts(data, { meta: { "infrahub-mcp/branch": "mcp/session-x" }, note: `Written to 'mcp/session-x'.${"!".repeat(args.padding)}` })
+    })
+})
+
 const principal = (scopes: ReadonlyArray<string> = []): PrincipalShape => ({ id: "p", user: "alice", scopes, mode: "oidc" })
 
 const registry = (policy: AccessPolicyOptions, extra: Partial<PipelineOptions> = {}) =>
-  ToolRegistry.layer([echo, write, failing], { maxResponseBytes: 4_096, ...extra }).pipe(Layer.provide(AccessPolicy.layer(policy)))
+  ToolRegistry.layer([echo, write, failing, landed], { maxResponseBytes: 4_096, ...extra }).pipe(Layer.provide(AccessPolicy.layer(policy)))
 
 /** A tool that fails as unreachable `failures` times, then succeeds; counts its runs. */
 const flaky = (access: "read" | "write", failures: number, runs: Ref.Ref<number>) =>
@@ -132,6 +154,47 @@ describe("tool pipeline", () => {
       expect(result.isError).toBe(true)
       expect(result.content[0]?.text).toMatch(/over the 4096-byte limit/)
       expect(result.content[0]?.text).toContain("Remediation: Narrow the request")
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("facts go beside the result: _meta, and a note as a second text block after the bare result", () =>
+    Effect.gen(function* () {
+      const result = yield* call("landed", { outcome: "ok" })
+      expect(result).toEqual({
+        content: [
+          { type: "text", text: '{"Made":{"ok":true}}' },
+          { type: "text", text: "Written to 'mcp/session-x'." }
+        ],
+        structuredContent: { Made: { ok: true } },
+        _meta: { "infrahub-mcp/branch": "mcp/session-x" }
+      })
+      // The note counts towards the size limit like the rest of the answer.
+      const large = yield* call("landed", { outcome: "ok", padding: 5_000 })
+      expect(large.isError).toBe(true)
+      expect(large.content[0]?.text).toMatch(/over the 4096-byte limit/)
+    }).pipe(Effect.provide(registry(open)))
+  )
+
+  it.effect("the audit line names the branch a write was sent to, also when it failed; an unknown outcome is outcome=unknown", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => lines.push(String(message))))
+      const audit = (outcome: string) =>
+        call("landed", { outcome }).pipe(
+          Effect.provide(capture),
+          Effect.map((result) => ({ result, line: lines.find((line) => line.startsWith("tool_call tool=landed")) ?? "" })),
+          Effect.tap(() => Effect.sync(() => lines.splice(0)))
+        )
+      expect((yield* audit("ok")).line).toMatch(/^tool_call tool=landed user=alice branch=mcp\/session-x outcome=ok duration_ms=\d+$/)
+      expect((yield* audit("error")).line).toContain("branch=mcp/session-x outcome=error")
+      const unknown = yield* audit("unknown")
+      expect(unknown.line).toContain("branch=mcp/session-x outcome=unknown")
+      expect(unknown.result.content[0]?.text).toBe(
+        "The write to your session branch 'mcp/session-x' may or may not have been applied: Infrahub did not answer within 1 s after the request was sent, so its outcome is unknown.\n\nRemediation: Do not retry blindly. First check whether the change is there: get_nodes (or query_graphql) with branch=\"mcp/session-x\". Retry only what is missing; if Infrahub is slow, narrow the write (fewer objects per mutation)."
+      )
+      // A read names the branch it was asked for, or the default.
+      yield* call("echo", { text: "a" }).pipe(Effect.provide(capture))
+      expect(lines.find((line) => line.startsWith("tool_call tool=echo"))).toContain("branch=default outcome=ok")
     }).pipe(Effect.provide(registry(open)))
   )
 

@@ -8,6 +8,7 @@ import {
   parsePattern,
   randomHex,
   sanitiseUser,
+  userSegment,
   validateBranchName,
   type BranchPattern
 } from "../../src/session/branchPattern.js"
@@ -268,6 +269,30 @@ describe("conforms", () => {
         expect(hex).toMatch(/^[0-9a-f]{8}$/)
         const name = expand(withUser, { now: new Date(), hex, user })
         expect(conforms(withUser, name)).toBe(true)
+      }
+    })
+  )
+
+  it("bound to a user, accepts only that user's {user}: nobody can name a branch for someone else", () => {
+    const alice = { name: "alice@example.com" }
+    expect(conforms(withUser, "mcp/alice-example.com/20260101-0a1b2c3d", alice)).toBe(true)
+    expect(conforms(withUser, "mcp/bob/20260101-0a1b2c3d", alice)).toBe(false)
+    expect(conforms(withUser, "mcp/alice-example.co/20260101-0a1b2c3d", alice)).toBe(false)
+    // No user: the placeholder must read "anonymous".
+    expect(conforms(withUser, "mcp/anonymous/20260101-0a1b2c3d", { name: undefined })).toBe(true)
+    expect(conforms(withUser, "mcp/alice-example.com/20260101-0a1b2c3d", { name: undefined })).toBe(false)
+    // A pattern without {user} is not affected.
+    expect(conforms(def, "mcp/session-20260101-deadbeef", alice)).toBe(true)
+  })
+
+  it.effect("bound to a user, holds for every expansion for that user, shortened ones included", () =>
+    Effect.gen(function* () {
+      const long = pattern("mcp/{user}-{date}-{hex}")
+      for (const user of ["alice@example.com", undefined, "Bob Smith", `${"a".repeat(200)}.${"b".repeat(200)}`]) {
+        const name = expand(long, { now: new Date(), hex: yield* randomHex, user })
+        expect(conforms(long, name, { name: user })).toBe(true)
+        expect(name).toContain(`mcp/${userSegment(long, user)}-`)
+        expect(conforms(long, name, { name: "someone-else" })).toBe(false)
       }
     })
   )

@@ -2,8 +2,9 @@ import { Effect, Either, Schema } from "effect"
 import { requireReadOnly } from "../../infrahub/graphqlGuard.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"
 import { compactJson } from "../render.js"
+import { GRAPHQL_TYPE_ADVICE } from "../sdlView.js"
 import { ToolError } from "../ToolError.js"
-import { makeTool, READ_ANNOTATIONS } from "../ToolSpec.js"
+import { makeTool, READ_ANNOTATIONS, WithFacts } from "../ToolSpec.js"
 
 export const GraphQLVariables = Schema.optional(
   Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
@@ -13,7 +14,7 @@ export const GraphQLVariables = Schema.optional(
 
 const QueryGraphQLParams = Schema.Struct({
   query: Schema.String.pipe(Schema.minLength(1, { message: () => "query must not be empty: pass a GraphQL query document" })).annotations({
-    description: "A GraphQL query document (no mutations). Field names follow the schema: read infrahub://graphql-schema or get_schema(kind)."
+    description: "A GraphQL query document (no mutations). Field and argument names: get_schema(kind), or infrahub://graphql-schema/{type} (e.g. infrahub://graphql-schema/DcimDevice)."
   }),
   branch: Schema.optional(
     Schema.String.pipe(Schema.minLength(1, { message: () => "branch must not be empty: name a branch (see infrahub://branches), or leave it out for the default branch" })).annotations({ description: "Branch to query. Defaults to Infrahub's default branch." })
@@ -21,14 +22,19 @@ const QueryGraphQLParams = Schema.Struct({
   variables: GraphQLVariables
 })
 
-const QueryGraphQLResult = Schema.Struct({
-  branch: Schema.NullOr(Schema.String).annotations({ description: "Branch read; null = Infrahub's default branch." }),
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+/**
+ * GraphQL data, returned as the result itself (text and `structuredContent`), as the Python server
+ * does: a client reads `result["DcimDevice"]`. Facts about the call go to `_meta`.
+ */
+export const GraphQLData = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+  description: "Infrahub's GraphQL `data` object: one key per top-level field (or alias) of the document."
 })
 
+/** The `_meta` key naming the branch a GraphQL tool ran on (`null`: Infrahub's default branch). */
+export const META_BRANCH = "infrahub-mcp/branch"
+
 /** Infrahub's GraphQL errors, passed back with a hint on where to look. */
-const graphQLHint =
-  "Check field and argument names against infrahub://graphql-schema (or get_schema(kind) for a kind's attributes, relationships and filters), then retry."
+const graphQLHint = `Check field and argument names, then retry: ${GRAPHQL_TYPE_ADVICE}`
 
 export const queryGraphQL = makeTool({
   name: "query_graphql",
@@ -36,10 +42,10 @@ export const queryGraphQL = makeTool({
   description:
     "Run a read-only GraphQL query against Infrahub for anything the other tools do not cover (nested relationships, specific fields, counts). Mutations are refused: use mutate_graphql for changes.",
   parameters: QueryGraphQLParams,
-  result: QueryGraphQLResult,
+  result: GraphQLData,
   access: "read",
   annotations: READ_ANNOTATIONS,
-  render: (result) => compactJson(result.data),
+  render: compactJson,
   handler: (args) =>
     Effect.gen(function* () {
       yield* Either.match(requireReadOnly(args.query), { onLeft: Effect.fail, onRight: () => Effect.void })
@@ -57,6 +63,6 @@ export const queryGraphQL = makeTool({
           )
         )
       )
-      return { branch: args.branch ?? null, data: { ...data } }
+      return new WithFacts({ ...data }, { meta: { [META_BRANCH]: args.branch ?? null }, note: undefined })
     })
 })

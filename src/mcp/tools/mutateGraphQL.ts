@@ -8,10 +8,10 @@ import { SchemaCatalog } from "../../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../../session/SessionBranches.js"
 import { compactJson } from "../render.js"
 import { ToolError } from "../ToolError.js"
-import { makeTool } from "../ToolSpec.js"
-import { GraphQLVariables } from "./graphql.js"
+import { makeTool, WithFacts } from "../ToolSpec.js"
+import { GraphQLData, GraphQLVariables } from "./graphql.js"
 import { asRecord } from "../../infrahub/responses.js"
-import { Landing, landing, WRITE } from "./writeShared.js"
+import { landingFacts, WRITE } from "./writeShared.js"
 
 /**
  * The top-level fields of a failed mutation document that did produce data. Infrahub runs each
@@ -83,26 +83,21 @@ const refuseBranchAgnosticWrites = (document: DocumentNode, variables: Readonly<
 
 const MutateGraphQLParams = Schema.Struct({
   query: Schema.String.pipe(Schema.minLength(1, { message: () => "query must not be empty: pass a GraphQL mutation document" })).annotations({
-    description: "A GraphQL mutation document, e.g. mutation { DcimDeviceUpdate(data: {id: \"…\", tags: [{id: \"…\"}]}) { ok } }. Branch and schema mutations are refused."
+    description: "A GraphQL mutation document, e.g. mutation { DcimDeviceUpdate(data: {id: \"…\", tags: [{id: \"…\"}]}) { ok } }. Branch and schema mutations are refused. Inputs: infrahub://graphql-schema/{Kind}Create (or Update)."
   }),
   variables: GraphQLVariables
-})
-
-const MutateGraphQLResult = Schema.Struct({
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  ...Landing
 })
 
 export const mutateGraphQL = makeTool({
   name: "mutate_graphql",
   title: "Run a GraphQL mutation",
   description:
-    "Run a GraphQL mutation on your session branch (created on the first write), for changes node_upsert cannot express: relationships, several objects at once. Always the session branch, never the default branch. Branch and schema management mutations are refused.",
+    "Run a GraphQL mutation on your session branch (created on the first write), for changes node_upsert cannot express: several objects at once, adding to a relationship without replacing it (RelationshipAdd), relationship properties, resource pools. Returns Infrahub's data object; the branch is in _meta and a note. Always the session branch, never the default branch. Branch and schema management mutations are refused.",
   parameters: MutateGraphQLParams,
-  result: MutateGraphQLResult,
+  result: GraphQLData,
   access: "write",
   annotations: { ...WRITE, destructiveHint: true },
-  render: (result) => compactJson({ branch: result.branch, recovered_from: result.recovered_from, data: result.data }),
+  render: compactJson,
   handler: (args) =>
     Effect.gen(function* () {
       const document = yield* Either.match(requireDataMutation(args.query), { onLeft: Effect.fail, onRight: Effect.succeed })
@@ -112,7 +107,7 @@ export const mutateGraphQL = makeTool({
       const written = yield* sessions.write((branch) => client.graphql({ query: args.query, variables: args.variables, branch })).pipe(
         Effect.catchTag("InfrahubGraphQLError", (error) => {
           const applied = appliedFields(error.data)
-          const check = "Check the mutation against infrahub://graphql-schema (inputs are <Kind>CreateInput / <Kind>UpdateInput)"
+          const check = "Check the mutation against infrahub://graphql-schema/{Kind}Create (or Update, Upsert, Delete: the mutation and its input)"
           return Effect.fail(
             applied === undefined
               ? new ToolError({ message: error.message, remediation: `${check} and retry.` })
@@ -123,6 +118,6 @@ export const mutateGraphQL = makeTool({
           )
         })
       )
-      return { data: { ...written.value }, ...landing(written) }
+      return new WithFacts({ ...written.value }, landingFacts(written, { note: true }))
     })
 })

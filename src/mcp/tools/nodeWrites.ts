@@ -1,64 +1,26 @@
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { BranchAgnosticWrite } from "../../infrahub/dataMutationGuard.js"
 import { type InfrahubGraphQLError, InfrahubProtocolError } from "../../infrahub/errors.js"
 import type { LiteralValue } from "../../infrahub/graphqlLiteral.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"
 import { SchemaCatalog } from "../../infrahub/SchemaCatalog.js"
-import type { KindInfo } from "../../infrahub/schemaModel.js"
 import { SessionBranches } from "../../session/SessionBranches.js"
 import { compactJson } from "../render.js"
 import { ToolError } from "../ToolError.js"
-import { makeTool } from "../ToolSpec.js"
+import { makeTool, WithFacts } from "../ToolSpec.js"
 import { asRecord } from "../../infrahub/responses.js"
-import { HfidParam, IdParam, KindParam, Landing, landing, mutationPayload, renderValue, WRITE } from "./writeShared.js"
-
-/** Refuses what Infrahub would refuse or silently mis-handle: unknown, relationship and read-only names. */
-const attributeInputs = (kind: KindInfo, data: Readonly<Record<string, unknown>>) =>
-  Effect.gen(function* () {
-    const attributes = new Map(kind.attributes.map((a) => [a.name, a]))
-    const relationships = new Set(kind.relationships.map((r) => r.name))
-    const writable = kind.attributes.filter((a) => !a.readOnly).map((a) => a.name)
-    const unknown = Object.keys(data).filter((name) => !attributes.has(name) && !relationships.has(name))
-    const relationshipNames = Object.keys(data).filter((name) => relationships.has(name))
-    const readOnly = Object.keys(data).filter((name) => attributes.get(name)?.readOnly === true)
-    if (unknown.length > 0) {
-      return yield* new ToolError({
-        message: `${kind.kind} has no attribute ${unknown.map((n) => `'${n}'`).join(", ")}; nothing was written. Writable attributes: ${writable.join(", ")}.`,
-        remediation: `Use the attribute names above (get_schema("${kind.kind}") lists them with their kinds).`
-      })
-    }
-    if (relationshipNames.length > 0) {
-      return yield* new ToolError({
-        message: `node_upsert sets scalar attributes only; ${relationshipNames.join(", ")} ${relationshipNames.length === 1 ? "is a relationship" : "are relationships"} of ${kind.kind}. Nothing was written.`,
-        remediation: `Set relationships with mutate_graphql, e.g. mutation { ${kind.kind}Update(data: {id: "<id>", ${relationshipNames[0]}: {id: "<peer id>"}}) { ok } }.`
-      })
-    }
-    if (readOnly.length > 0) {
-      return yield* new ToolError({
-        message: `${readOnly.join(", ")} ${readOnly.length === 1 ? "is" : "are"} read-only on ${kind.kind} (computed by Infrahub); nothing was written.`,
-        remediation: `Leave them out. Writable attributes: ${writable.join(", ")}.`
-      })
-    }
-    const inputs: Record<string, LiteralValue> = {}
-    for (const [name, value] of Object.entries(data)) {
-      inputs[name] = { value: value as LiteralValue }
-    }
-    return inputs
-  })
+import { nodeInput } from "./nodeInput.js"
+import { HfidParam, IdParam, KindParam, Landing, landing, landingFacts, mutationPayload, renderValue, WRITE } from "./writeShared.js"
 
 /** A GraphQL error from a write, with the place to check next. */
-const writeFailed = (kind: string) => (error: InfrahubGraphQLError) =>
-  Effect.fail(
-    new ToolError({
-      message: error.message,
-      remediation: `Check the values against infrahub://schema/${kind} (required attributes, allowed choices, unique values) and retry.`
-    })
-  )
+const writeFailed = (remediation: string) => (error: InfrahubGraphQLError) =>
+  Effect.fail(new ToolError({ message: error.message, remediation }))
 
 const NodeUpsertParams = Schema.Struct({
   kind: KindParam,
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-    description: 'Attribute values by name, e.g. {"name": "atl1-edge2", "status": "active"}. Scalar attributes only.',
+    description:
+      'Attribute and relationship values by name, e.g. {"name": "atl1-edge2", "status": "active", "location": {"hfid": ["atl1"], "kind": "LocationSite"}, "tags": ["<tag id>", ["edge"]]}. A relationship takes an id, an hfid list, {"hfid": [...], "kind": ...} (kind needed when the peer is generic without its own hfid), or for cardinality many a list of those, which replaces the current peers. Numbers may be given as strings.',
     message: () => 'data must be an object of attribute values by name, e.g. {"name": "atl1-edge2"}'
   }),
   id: Schema.optionalWith(IdParam, { exact: true }),
@@ -77,7 +39,7 @@ export const nodeUpsert = makeTool({
   name: "node_upsert",
   title: "Create or update a node",
   description:
-    "Create an object (no id/hfid) or update one (by id or hfid) on your session branch, which is created on the first write. Scalar attributes only; set relationships with mutate_graphql. The default branch is never written: propose_changes opens a proposed change for review.",
+    "Create an object (no id/hfid) or update one (by id or hfid) on your session branch, which is created on the first write. Sets attributes and relationships in one mutation, checked against the schema first (a create must include the kind's mandatory relationships). The default branch is never written: propose_changes opens a proposed change for review. Use mutate_graphql for several objects at once or to add peers without replacing them.",
   parameters: NodeUpsertParams,
   result: NodeUpsertResult,
   access: "write",
@@ -88,6 +50,7 @@ export const nodeUpsert = makeTool({
       const catalog = yield* SchemaCatalog
       const sessions = yield* SessionBranches
       const client = yield* InfrahubClient
+      const schema = yield* catalog.forBranch(undefined)
       const kind = yield* catalog.kind(args.kind, undefined)
       const creating = args.id === undefined && args.hfid === undefined
       if (kind.branchSupport === "agnostic") {
@@ -100,26 +63,34 @@ export const nodeUpsert = makeTool({
         })
       }
       if (Object.keys(args.data).length === 0) {
-        return yield* new ToolError({ message: "data is empty: there is nothing to write.", remediation: "Pass the attribute values to set in data." })
+        return yield* new ToolError({ message: "data is empty: there is nothing to write.", remediation: "Pass the attribute and relationship values to set in data." })
       }
-      const inputs = yield* attributeInputs(kind, args.data)
+      const inputs = yield* Either.match(nodeInput(schema, kind, args.data, creating), { onLeft: Effect.fail, onRight: Effect.succeed })
       const identity: Record<string, LiteralValue> = args.id !== undefined ? { id: args.id } : args.hfid !== undefined ? { hfid: [...args.hfid] } : {}
       const mutation = `${kind.kind}${creating ? "Create" : "Update"}`
       const document = `mutation { ${mutation}(data: ${yield* renderValue({ ...identity, ...inputs })}) { ok object { id display_label } } }`
       const written = yield* sessions.write((branch) =>
         client.graphql({ query: document, branch }).pipe(Effect.flatMap((data) => mutationPayload(data, mutation)))
-      ).pipe(Effect.catchTag("InfrahubGraphQLError", writeFailed(kind.kind)))
+      ).pipe(
+        Effect.catchTag(
+          "InfrahubGraphQLError",
+          writeFailed(
+            `Check the values against infrahub://schema/${kind.kind} (required attributes, allowed choices, unique values, relationship peers) and retry; for what node_upsert cannot express, use mutate_graphql.`
+          )
+        )
+      )
       const object = asRecord(written.value["object"])
       const id = object?.["id"]
       if (typeof id !== "string") return yield* new InfrahubProtocolError({ detail: `${mutation} answered without an object id` })
       const label = object?.["display_label"]
-      return {
+      const result = {
         action: creating ? ("created" as const) : ("updated" as const),
         id,
         kind: kind.kind,
         display_label: typeof label === "string" ? label : null,
         ...landing(written)
       }
+      return new WithFacts(result, landingFacts(written, { note: false }))
     })
 })
 
@@ -130,7 +101,9 @@ const NodeDeleteParams = Schema.Struct({
 })
 
 const NodeDeleteResult = Schema.Struct({
-  deleted_id: Schema.NullOr(Schema.String),
+  deleted_id: Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({
+    description: "The id given, or the hfid when deleted by hfid (as the Python server reports it)."
+  }),
   deleted_hfid: Schema.NullOr(Schema.Array(Schema.String)),
   kind: Schema.String,
   ...Landing
@@ -170,12 +143,18 @@ export const nodeDelete = makeTool({
       const document = `mutation { ${mutation}(data: ${yield* renderValue(identity)}) { ok } }`
       const written = yield* sessions.write((branch) =>
         client.graphql({ query: document, branch }).pipe(Effect.flatMap((data) => mutationPayload(data, mutation)))
-      ).pipe(Effect.catchTag("InfrahubGraphQLError", writeFailed(kind.kind)))
-      return {
-        deleted_id: args.id ?? null,
+      ).pipe(
+        Effect.catchTag(
+          "InfrahubGraphQLError",
+          writeFailed(`Check the id or hfid against infrahub://schema/${kind.kind} and get_nodes on your session branch, then retry.`)
+        )
+      )
+      const result = {
+        deleted_id: args.id ?? args.hfid ?? [],
         deleted_hfid: args.id === undefined && args.hfid !== undefined ? args.hfid : null,
         kind: kind.kind,
         ...landing(written)
       }
+      return new WithFacts(result, landingFacts(written, { note: false }))
     })
 })

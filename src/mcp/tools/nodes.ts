@@ -35,11 +35,19 @@ type NodeSummary = typeof NodeSummary.Type
 const toSummary = (row: NodeRow, withAttributes: boolean): NodeSummary =>
   withAttributes ? { id: row.id, kind: row.kind, label: row.label, attributes: row.fields } : { id: row.id, kind: row.kind, label: row.label }
 
-/** TOON rows: one line per node; list values joined so the table stays a table. */
+/** The node's own columns; an attribute of the same name must not overwrite them. */
+const NODE_COLUMNS = new Set(["id", "kind", "label"])
+
+/**
+ * TOON rows: one line per node; list values joined so the table stays a table. An attribute named
+ * like a node column (a cable's `label`) gets the column `attributes.<name>`, its path in
+ * `structuredContent`, so text and structured content say the same thing.
+ */
 const flatRow = (node: NodeSummary): Record<string, unknown> => {
   const row: Record<string, unknown> = { id: node.id, kind: node.kind, label: node.label }
   for (const [name, value] of Object.entries(node.attributes ?? {})) {
-    row[name] = Array.isArray(value) ? value.join(" | ") : typeof value === "object" && value !== null ? JSON.stringify(value) : value
+    row[NODE_COLUMNS.has(name) ? `attributes.${name}` : name] =
+      Array.isArray(value) ? value.join(" | ") : typeof value === "object" && value !== null ? JSON.stringify(value) : value
   }
   return row
 }
@@ -50,7 +58,7 @@ const describeFilters = (kind: KindInfo, schema: BranchSchema): string => {
 }
 
 /** Checks filter keys against the kind's filter map and coerces values to what Infrahub expects. */
-const resolveFilters = (kind: KindInfo, schema: BranchSchema, filters: Readonly<Record<string, unknown>>) =>
+const resolveFilters = (kind: KindInfo, schema: BranchSchema, filters: Readonly<Record<string, unknown>>, partialMatch: boolean) =>
   Effect.gen(function* () {
     const keys = Object.keys(filters)
     const reserved = keys.filter((key) => RESERVED_FILTER_KEYS.has(key))
@@ -73,7 +81,7 @@ const resolveFilters = (kind: KindInfo, schema: BranchSchema, filters: Readonly<
     for (const key of keys) {
       const target = map.get(key)
       if (target === undefined) continue
-      Either.match(coerceFilterValue(target, filters[key]), {
+      Either.match(coerceFilterValue(target, filters[key], partialMatch), {
         onLeft: (problem) => problems.push(`${key} ${problem}`),
         onRight: (value) => resolved.push([key, value])
       })
@@ -81,7 +89,7 @@ const resolveFilters = (kind: KindInfo, schema: BranchSchema, filters: Readonly<
     if (problems.length > 0) {
       return yield* new ToolError({
         message: `Invalid filter value(s) for ${kind.kind}: ${problems.join("; ")}.`,
-        remediation: `Fix the values' types (see the attribute kinds in get_schema("${kind.kind}")) and call again.`
+        remediation: `Fix the values (attribute kinds and allowed choices are in get_schema("${kind.kind}")) and call again.`
       })
     }
     return resolved
@@ -209,7 +217,7 @@ export const getNodes = makeTool({
       const catalog = yield* SchemaCatalog
       const schema = yield* catalog.forBranch(args.branch)
       const kind = yield* catalog.kind(args.kind, args.branch)
-      const filters = yield* resolveFilters(kind, schema, args.filters ?? {})
+      const filters = yield* resolveFilters(kind, schema, args.filters ?? {}, args.partial_match)
       const base = { kind, filters, partialMatch: args.partial_match, detail: args.include_attributes ? "attributes" : "labels" } as const
       const page =
         args.limit === -1

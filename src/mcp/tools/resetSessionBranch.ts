@@ -26,7 +26,7 @@ export const resetSessionBranch = makeTool({
   name: "reset_session_branch",
   title: "Reset the session branch",
   description:
-    "Without arguments: forget this session's branch, so the next write starts a new one (the old branch stays in Infrahub). With branch: continue on that branch instead. The default branch and merged branches are refused.",
+    "Without arguments: forget this session's branch, so the next write starts a new one (the old branch stays in Infrahub). With branch: continue on that branch instead (created when missing and it matches the session-branch pattern with your own user). Refused: the default branch, merged branches, a branch another user created as their session branch, and one another user's session holds.",
   parameters: ResetParams,
   result: ResetResult,
   access: "write",

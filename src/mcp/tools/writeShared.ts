@@ -4,7 +4,8 @@ import { type LiteralValue, renderLiteral } from "../../infrahub/graphqlLiteral.
 import { asRecord } from "../../infrahub/responses.js"
 import type { OnBranch } from "../../session/SessionBranches.js"
 import { ToolError } from "../ToolError.js"
-import type { ToolAnnotations } from "../ToolSpec.js"
+import type { ResultFacts, ToolAnnotations } from "../ToolSpec.js"
+import { META_BRANCH } from "./graphql.js"
 
 /** What the write tools share: their annotations, where-it-landed fields, parameter schemas, helpers. */
 
@@ -13,7 +14,9 @@ export const WRITE: ToolAnnotations = { readOnlyHint: false, destructiveHint: fa
 /** Where a write landed, and whether the session moved to a new branch on the way. */
 export const Landing = {
   branch: Schema.String.annotations({ description: "The session branch the write landed on (never the default branch)." }),
-  branch_created: Schema.Boolean.annotations({ description: "True when this write created the session branch." }),
+  branch_created: Schema.Boolean.annotations({
+    description: "True on the first result on a session branch created for this session (by this write, or by an earlier one that failed)."
+  }),
   recovered_from: Schema.NullOr(
     Schema.Struct({ branch: Schema.String, reason: Schema.String })
   ).annotations({ description: "Set when the previous session branch was merged or deleted and this write moved to a new one." })
@@ -27,6 +30,24 @@ export const landing = <A>(result: OnBranch<A>) => ({
     onSome: (recovery) => ({ branch: recovery.from, reason: recovery.reason })
   })
 })
+
+export const META_BRANCH_CREATED = "infrahub-mcp/branch_created"
+export const META_RECOVERED_FROM = "infrahub-mcp/recovered_from"
+
+/**
+ * Where a write landed, as `_meta` of the result (the same keys for every write tool), and as a
+ * short note when the result itself cannot carry it (mutate_graphql returns Infrahub's data as is).
+ */
+export const landingFacts = <A>(result: OnBranch<A>, options: { readonly note: boolean }): ResultFacts => {
+  const where = landing(result)
+  const recovered = where.recovered_from === null ? "" : `; your previous session branch '${where.recovered_from.branch}' ${where.recovered_from.reason}`
+  return {
+    meta: { [META_BRANCH]: where.branch, [META_BRANCH_CREATED]: where.branch_created, [META_RECOVERED_FROM]: where.recovered_from },
+    note: options.note
+      ? `Written to your session branch '${where.branch}'${where.branch_created ? " (created for this session)" : ""}${recovered}. The default branch changes only through propose_changes and review.`
+      : undefined
+  }
+}
 
 // Custom messages and exact optionals: without them a bad value is reported as "Expected <the
 // parameter's description>, actual …; Expected undefined, actual …", which tells a model nothing.
