@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto"
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import type { Credential } from "./InfrahubCredentials.js"
 
 // One key per process, never exported: fingerprints cannot be reversed or compared across processes.

@@ -1,7 +1,13 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Context, Duration, Effect, Layer, Match, Option, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Match from "effect/Match"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { InfrahubCredentials, type Credential } from "../auth/InfrahubCredentials.js"
 import {
   BranchNotFound,

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Failures talking to Infrahub. They cross the MCP wire as tool errors, so each one carries a

@@ -2,7 +2,9 @@
  * The browser leg of the flow: `/authorize` (checks the MCP client's request), `/consent` (the page
  * and its decision), and the IdP callback (exchanges the IdP's code and hands the client our own).
  */
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Idp } from "./Discovery.js"
 import type { ExpiringStore } from "./ExpiringStore.js"
 import type { LocalKeys } from "./LocalTokens.js"

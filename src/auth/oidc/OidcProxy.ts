@@ -9,7 +9,12 @@
  * and they sign in again. One replica is assumed; several would need a shared store and key.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { compactVerify, decodeJwt } from "jose"
 import { makeAuthorizeEndpoints, type IssuedCode, type Transaction } from "./AuthorizeEndpoints.js"
 import { discover } from "./Discovery.js"

@@ -1,4 +1,6 @@
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { ExpiringStore } from "./ExpiringStore.js"
 import { signAccessToken } from "./LocalTokens.js"
 import { hashToken, randomToken } from "./secrets.js"

@@ -2,7 +2,9 @@
  * The back-channel endpoints MCP clients call directly: `/register` (RFC 7591), `/token` (RFC 6749
  * authorization_code with PKCE, and refresh_token) and `/revoke` (RFC 7009).
  */
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { IssuedCode } from "./AuthorizeEndpoints.js"
 import type { ExpiringStore } from "./ExpiringStore.js"
 import type { PublicUrls } from "./Metadata.js"

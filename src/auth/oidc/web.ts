@@ -2,7 +2,8 @@
  * Small helpers over web-standard Request/Response for the OAuth endpoints: JSON and OAuth error
  * bodies, redirects, cookies, bounded body reading and strict form parsing.
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const
 
