@@ -16,7 +16,7 @@ export interface Row {
   readonly path: Path
   readonly result: SeriesResult
   /** The direct request this row is compared with. */
-  readonly baseline: SeriesResult | undefined
+  readonly direct: SeriesResult | undefined
   /** The issue fixes this call at exactly one Infrahub request. */
   readonly expectOneRequest: boolean
 }
@@ -82,8 +82,8 @@ const latencyTable = (rows: ReadonlyArray<Row>): string =>
       formatMs(row.result.latency.p50),
       formatMs(row.result.latency.p99),
       formatMs(row.result.latency.mean),
-      row.baseline === undefined ? "—" : formatRatio(row.result.latency.p50, row.baseline.latency.p50),
-      row.baseline === undefined ? "—" : formatRatio(row.result.latency.p99, row.baseline.latency.p99),
+      row.direct === undefined ? "—" : formatRatio(row.result.latency.p50, row.direct.latency.p50),
+      row.direct === undefined ? "—" : formatRatio(row.result.latency.p99, row.direct.latency.p99),
       row.result.cpuPerCallMs === undefined ? "—" : formatMs(row.result.cpuPerCallMs),
       requestsCell(row),
       shapes(row.result)

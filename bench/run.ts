@@ -61,12 +61,12 @@ const pageOf = (data: Record<string, unknown>, kind: string) => {
   return { total: root?.count, ids: idsOf((root?.edges ?? []).map((edge) => edge.node)) }
 }
 
-/** Fails the run when the baseline is not the request the tool sends: the ratios would compare unlike work. */
+/** Fails the run when the direct request is not the one the tool sends: the ratios would compare unlike work. */
 const assertSameAnswer = (what: string, direct: { total: number | undefined; ids: ReadonlyArray<string> }, tool: Structured) => {
   const toolIds = idsOf(tool["nodes"])
   if (direct.total !== tool["total_count"] || JSON.stringify(direct.ids) !== JSON.stringify(toolIds)) {
     throw new Error(
-      `${what}: the direct baseline answered total ${String(direct.total)} ids ${JSON.stringify(direct.ids)} but the tool answered total ${String(tool["total_count"])} ids ${JSON.stringify(toolIds)}. The baseline document no longer matches what the tool sends: update bench/run.ts from src/mcp/tools/nodes.ts.`
+      `${what}: the direct request answered total ${String(direct.total)} ids ${JSON.stringify(direct.ids)} but the tool answered total ${String(tool["total_count"])} ids ${JSON.stringify(toolIds)}. The direct document no longer matches what the tool sends: update bench/run.ts from src/mcp/tools/nodes.ts.`
     )
   }
 }
@@ -172,14 +172,14 @@ const benchReads = async (
 
   const rows: Array<Row> = []
   for (const item of cases) {
-    const baseline = item.direct === undefined ? undefined : recorder.result(`${item.id}/direct`)
-    if (baseline !== undefined) rows.push({ id: item.id, operation: item.label, path: "direct", result: baseline, baseline: undefined, expectOneRequest: item.oneRequest })
+    const direct = item.direct === undefined ? undefined : recorder.result(`${item.id}/direct`)
+    if (direct !== undefined) rows.push({ id: item.id, operation: item.label, path: "direct", result: direct, direct: undefined, expectOneRequest: item.oneRequest })
     for (const target of item.baseline ? targets : ours) {
-      rows.push({ id: item.id, operation: item.label, path: target.path, result: recorder.result(`${item.id}/${target.path}`), baseline, expectOneRequest: item.oneRequest })
+      rows.push({ id: item.id, operation: item.label, path: target.path, result: recorder.result(`${item.id}/${target.path}`), direct, expectOneRequest: item.oneRequest })
     }
   }
   for (const target of targets) {
-    rows.push({ id: "ping", operation: "`ping` (JSON-RPC round trip, no tool)", path: target.path, result: recorder.result(`ping/${target.path}`), baseline: undefined, expectOneRequest: false })
+    rows.push({ id: "ping", operation: "`ping` (JSON-RPC round trip, no tool)", path: target.path, result: recorder.result(`ping/${target.path}`), direct: undefined, expectOneRequest: false })
   }
   return rows
 }
@@ -232,7 +232,8 @@ const benchWrites = async (
   recorder: Recorder,
   config: BenchConfig,
   direct: DirectClient,
-  clients: Readonly<Record<"stdio" | "http", Client>>
+  clients: Readonly<Record<"stdio" | "http", Client>>,
+  pids: Readonly<Record<"stdio" | "http", number | undefined>>
 ): Promise<{ readonly rows: ReadonlyArray<Row>; readonly first: ReadonlyArray<Row> }> => {
   // The first write of a session creates its branch: measured once, on its own.
   recorder.setRecording(true)
@@ -255,9 +256,10 @@ const benchWrites = async (
     for (let iteration = 0; iteration < iterations; iteration++) {
       for (const path of rotate(paths, iteration)) {
         const writer = writers[path]
-        const id = await recorder.measure(`create/${path}`, () => writer.create(`bench-${tag}-${path}-${iteration}`))
-        await recorder.measure(`update/${path}`, () => writer.update(id, `revision ${iteration}`))
-        await recorder.measure(`delete/${path}`, () => writer.remove(id))
+        const pid = path === "direct" ? undefined : pids[path]
+        const id = await recorder.measure(`create/${path}`, () => writer.create(`bench-${tag}-${path}-${iteration}`), pid)
+        await recorder.measure(`update/${path}`, () => writer.update(id, `revision ${iteration}`), pid)
+        await recorder.measure(`delete/${path}`, () => writer.remove(id), pid)
       }
     }
   }
@@ -269,10 +271,10 @@ const benchWrites = async (
 
   const rows: Array<Row> = []
   for (const step of ["create", "update", "delete"] as const) {
-    const baseline = recorder.result(`${step}/direct`)
-    rows.push({ id: step, operation: WRITE_LABELS[step], path: "direct", result: baseline, baseline: undefined, expectOneRequest: true })
+    const direct = recorder.result(`${step}/direct`)
+    rows.push({ id: step, operation: WRITE_LABELS[step], path: "direct", result: direct, direct: undefined, expectOneRequest: true })
     for (const transport of ["stdio", "http"] as const) {
-      rows.push({ id: step, operation: WRITE_LABELS[step], path: transport, result: recorder.result(`${step}/${transport}`), baseline, expectOneRequest: true })
+      rows.push({ id: step, operation: WRITE_LABELS[step], path: transport, result: recorder.result(`${step}/${transport}`), direct, expectOneRequest: true })
     }
   }
   const first = paths.map(
@@ -281,7 +283,7 @@ const benchWrites = async (
       operation: path === "direct" ? "`BranchCreate` then `BuiltinTagCreate`" : "first `node_upsert` (creates the session branch)",
       path,
       result: recorder.result(`first/${path}`),
-      baseline: undefined,
+      direct: undefined,
       expectOneRequest: false
     })
   )
@@ -459,7 +461,7 @@ const main = async () => {
       )
     })
     phase(`writes, ${config.warmup} warm-up + ${config.iterations} iterations`)
-    const writes = await benchWrites(recorder, config, direct, clients)
+    const writes = await benchWrites(recorder, config, direct, clients, { stdio: stdioPid, http: httpServer.child.pid })
     const throughput = await benchThroughput(
       config,
       [
