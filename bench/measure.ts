@@ -18,12 +18,20 @@ export interface RequestLog {
   readonly clearRequests: () => Promise<void>
 }
 
+const SCHEMA_HASH_CHECK = "GET /api/schema/summary"
+
 /** Log entries kept before a clear: each read returns at most about this many. */
 const CLEAR_AFTER = 100
 
 export interface SeriesResult {
   readonly latency: Summary
+  /** Infrahub requests per call, not counting schema hash checks made on the way (see `revalidations`). */
   readonly requestsPerCall: number
+  /**
+   * `GET /api/schema/summary` made alongside a call's own request: the server confirms its cached
+   * schema's hash once it is older than 30 s, so a run longer than that sees a few.
+   */
+  readonly revalidations: number
   /** Each distinct request shape seen (`POST /graphql [DcimDevice]`), with how many calls made it. */
   readonly shapes: ReadonlyArray<{ readonly shape: string; readonly count: number }>
   /** Mean server CPU per call (all threads); `undefined` for paths without a server process. */
@@ -38,7 +46,7 @@ export const shapeOf = (request: LoggedRequest): string => {
 
 export const makeRecorder = (log: RequestLog) => {
   const latencies = makeSeries()
-  const counts = new Map<string, { calls: number; requests: number; cpuMs: number | undefined; shapes: Map<string, number> }>()
+  const counts = new Map<string, { calls: number; requests: number; revalidations: number; cpuMs: number | undefined; shapes: Map<string, number> }>()
   let recording = false
   /** Entries of the log already attributed to a call; `undefined` until the recorder cleared the log. */
   let seen: number | undefined
@@ -57,9 +65,11 @@ export const makeRecorder = (log: RequestLog) => {
     seen = logged.length
     if (!recording) return value
     latencies.add(series, ms)
-    const entry = counts.get(series) ?? { calls: 0, requests: 0, cpuMs: 0, shapes: new Map<string, number>() }
+    const entry = counts.get(series) ?? { calls: 0, requests: 0, revalidations: 0, cpuMs: 0, shapes: new Map<string, number>() }
+    const revalidations = requests.length > 1 ? requests.filter((request) => shapeOf(request) === SCHEMA_HASH_CHECK).length : 0
     entry.calls += 1
-    entry.requests += requests.length
+    entry.requests += requests.length - revalidations
+    entry.revalidations += revalidations
     entry.cpuMs = entry.cpuMs === undefined || cpuBefore === undefined || cpuAfter === undefined ? undefined : entry.cpuMs + cpuAfter - cpuBefore
     const shape = requests.map(shapeOf).join(" + ") || "(none)"
     entry.shapes.set(shape, (entry.shapes.get(shape) ?? 0) + 1)
@@ -83,6 +93,7 @@ export const makeRecorder = (log: RequestLog) => {
       return {
         latency: latencies.summary(series),
         requestsPerCall: entry.requests / entry.calls,
+        revalidations: entry.revalidations,
         cpuPerCallMs: entry.cpuMs === undefined ? undefined : entry.cpuMs / entry.calls,
         shapes: [...entry.shapes].map(([shape, count]) => ({ shape, count }))
       }

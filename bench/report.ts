@@ -69,7 +69,8 @@ const shapes = (result: SeriesResult): string =>
   result.shapes.map(({ shape, count }) => (result.shapes.length === 1 ? `\`${shape}\`` : `\`${shape}\` ×${count}`)).join("; ")
 
 const requestsCell = (row: Row): string => {
-  const value = row.result.requestsPerCall.toFixed(2)
+  const checks = row.result.revalidations
+  const value = `${row.result.requestsPerCall.toFixed(2)}${checks > 0 ? ` (+${checks} schema hash check${checks === 1 ? "" : "s"})` : ""}`
   return row.expectOneRequest && (row.path === "stdio" || row.path === "http") && row.result.requestsPerCall !== 1 ? `**${value} (expected 1.00)**` : value
 }
 
@@ -351,7 +352,8 @@ The text content differs (infrahub-mcp renders TOON tables, the baseline \`JSON.
 
 The sandbox (demo data) runs as **its own process** (\`node dist/bin.js sandbox --debug-endpoints\`), as a
 real Infrahub would. Its request log (\`/__sandbox/requests\`) is read after each call, outside the timed
-window, so every call's Infrahub requests are counted exactly. The MCP servers are the built CLI
+window, so every call's Infrahub requests are counted exactly (the schema hash check a server adds to a call
+once its cached schema is older than 30 s is shown apart, in brackets). The MCP servers are the built CLI
 (\`node dist/bin.js\`, auth mode \`none\`) and the baseline, each spawned over stdio and over Streamable HTTP
 (one stateful session), driven by the real SDK client (\`callTool\`, which also validates
 \`structuredContent\` against the tool's output schema). The direct path sends the same request the tool
