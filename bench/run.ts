@@ -320,12 +320,12 @@ const summariseClientWarnings = (): (() => void) => {
 
 /** Fails the run when the baseline's document for a read is not the one infrahub-mcp builds. */
 const documentChecker =
-  (schemaOf: () => BranchSchema, kindOf: (kind: string) => KindInfo) =>
+  (schema: BranchSchema, kindOf: (kind: string) => KindInfo) =>
   (kind: string) =>
   (filters: Readonly<Record<string, FilterValue>>, offset: number, limit: number, baselineDocument: string) => {
     const ours = buildNodeQuery(
       { kind: kindOf(kind), filters: Object.entries(filters).map(([name, value]) => [name, typeof value === "string" ? value : [...value]] as const), partialMatch: false, offset, limit, detail: "labels" },
-      schemaOf()
+      schema
     )
     if (ours !== baselineDocument) {
       throw new Error(`The baseline's document differs from infrahub-mcp's:\n  ours:     ${ours}\n  baseline: ${baselineDocument}\nUpdate bench/baseline/documents.ts from src/infrahub/nodeQuery.ts.`)
@@ -403,7 +403,7 @@ const main = async () => {
       search: buildNodeQuery({ ...labels, filters: [["any__value", "edge"]], partialMatch: true, limit: 10 }, schema),
       attributes: buildNodeQuery({ ...labels, detail: "attributes" }, schema)
     }
-    const checkDocument = documentChecker(() => schema, kindOf)
+    const checkDocument = documentChecker(schema, kindOf)
     checkDocument("DcimDevice")(GET_NODES_ARGS.filters, 0, 50, nodesDocument("DcimDevice", Object.entries(GET_NODES_ARGS.filters), 0, 50))
 
     const stdio = await connectStdio(env)
