@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js"
 import { BIN, connectStdio } from "../test/support/mcp.js"
 import { connectScriptStdio } from "./baseline/launch.js"
+import { cpuMs } from "./cpu.js"
 import { residentMiB } from "./machine.js"
 import type { RequestLog } from "./measure.js"
 import { elapsedMs, summarize, type Summary } from "./stats.js"
@@ -16,6 +17,8 @@ export interface ServerStart {
   readonly toolsList: Summary
   /** RSS right after the first `tools/list` answer. */
   readonly rssMiB: Summary
+  /** The server's CPU time from spawn to its first `tools/list` answer: steadier than wall time on a busy machine. */
+  readonly cpuMs: Summary | undefined
   /** Distinct JavaScript/JSON files the process opened up to `tools/list`; `undefined` without strace. */
   readonly moduleFiles: number | undefined
 }
@@ -97,7 +100,7 @@ const startOnce = async (connect: () => Promise<{ readonly client: { listTools: 
     await session.client.listTools()
     const toolsList = elapsedMs(start)
     const rss = session.pid === undefined ? undefined : residentMiB(session.pid)?.rss
-    return { initialize, toolsList, rss: rss ?? Number.NaN }
+    return { initialize, toolsList, rss: rss ?? Number.NaN, cpu: cpuMs(session.pid) }
   } finally {
     await session.close()
   }
@@ -111,8 +114,8 @@ export const coldStart = async (options: {
 }): Promise<ColdStart> => {
   const series = { bare: [] as Array<number>, version: [] as Array<number> }
   const servers = {
-    ours: { initialize: [] as Array<number>, toolsList: [] as Array<number>, rss: [] as Array<number> },
-    baseline: { initialize: [] as Array<number>, toolsList: [] as Array<number>, rss: [] as Array<number> }
+    ours: { initialize: [] as Array<number>, toolsList: [] as Array<number>, rss: [] as Array<number>, cpu: [] as Array<number> },
+    baseline: { initialize: [] as Array<number>, toolsList: [] as Array<number>, rss: [] as Array<number>, cpu: [] as Array<number> }
   }
   const connectOurs = async () => {
     const session = await connectStdio(options.env)
@@ -138,6 +141,7 @@ export const coldStart = async (options: {
       servers[name].initialize.push(result.initialize)
       servers[name].toolsList.push(result.toolsList)
       servers[name].rss.push(result.rss)
+      if (result.cpu !== undefined) servers[name].cpu.push(result.cpu)
     }
     startupRequests += requests
   }
@@ -145,6 +149,7 @@ export const coldStart = async (options: {
     initialize: summarize(servers[name].initialize),
     toolsList: summarize(servers[name].toolsList),
     rssMiB: summarize(servers[name].rss),
+    cpuMs: servers[name].cpu.length > 0 ? summarize(servers[name].cpu) : undefined,
     moduleFiles: await moduleFiles(script, options.env)
   })
   return {
