@@ -81,10 +81,23 @@ export const moduleFiles = async (script: string, env: Readonly<Record<string, s
       child.stdin.write(HANDSHAKE)
     })
     await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())))
+    // With -f, a call another thread interrupts is logged in two lines: `PID openat(…"path"… <unfinished ...>`,
+    // then `PID <... openat resumed>) = fd`; the file counts when the call succeeded.
     const files = new Set<string>()
+    const pending = new Map<string, string>()
     for (const line of readFileSync(log, "utf8").split("\n")) {
-      const match = /openat\([^"]*"([^"]+\.(?:m?js|cjs|json))"[^)]*\)\s*=\s*\d+/.exec(line)
-      if (match?.[1] !== undefined) files.add(match[1])
+      const call = /^(\d+)\s+openat\([^"]*"([^"]+\.(?:m?js|cjs|json))"(.*)$/.exec(line)
+      if (call?.[1] !== undefined && call[2] !== undefined) {
+        if (call[3]?.includes("<unfinished ...>")) pending.set(call[1], call[2])
+        else if (/\)\s*=\s*\d+/.test(call[3] ?? "")) files.add(call[2])
+        continue
+      }
+      const resumed = /^(\d+)\s+<\.\.\. openat resumed>.*\)\s*=\s*(-?\d+)/.exec(line)
+      const path = resumed?.[1] === undefined ? undefined : pending.get(resumed[1])
+      if (resumed?.[1] !== undefined && path !== undefined) {
+        pending.delete(resumed[1])
+        if (Number(resumed[2]) >= 0) files.add(path)
+      }
     }
     return files.size
   } finally {
