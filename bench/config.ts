@@ -1,4 +1,4 @@
-/** How much to measure. The defaults keep `npm run bench` under about two minutes on a small machine. */
+/** How much to measure. The defaults keep `npm run bench` to a few minutes on a small machine. */
 export interface BenchConfig {
   /** Timed calls per series. */
   readonly iterations: number
@@ -6,18 +6,24 @@ export interface BenchConfig {
   readonly warmup: number
   /** Cold starts timed (after one untimed). */
   readonly coldRuns: number
+  /** Seconds each throughput window lasts (per server, tool and session count). */
+  readonly throughputSeconds: number
+  /** Timed `limit=-1` reads per size and path. */
+  readonly largeIterations: number
   /** The command as the user would type it again, variables included. */
   readonly command: string
 }
 
 const SETTINGS = [
-  { variable: "BENCH_ITERATIONS", key: "iterations", fallback: 300, min: 1 },
+  { variable: "BENCH_ITERATIONS", key: "iterations", fallback: 200, min: 1 },
   { variable: "BENCH_WARMUP", key: "warmup", fallback: 30, min: 0 },
-  { variable: "BENCH_COLD_RUNS", key: "coldRuns", fallback: 8, min: 1 }
+  { variable: "BENCH_COLD_RUNS", key: "coldRuns", fallback: 8, min: 1 },
+  { variable: "BENCH_THROUGHPUT_SECONDS", key: "throughputSeconds", fallback: 3, min: 1 },
+  { variable: "BENCH_LARGE_ITERATIONS", key: "largeIterations", fallback: 3, min: 1 }
 ] as const
 
 export const readBenchConfig = (env: Readonly<Record<string, string | undefined>>): BenchConfig => {
-  const values = { iterations: 0, warmup: 0, coldRuns: 0 }
+  const values = { iterations: 0, warmup: 0, coldRuns: 0, throughputSeconds: 0, largeIterations: 0 }
   const set: Array<string> = []
   for (const setting of SETTINGS) {
     const raw = env[setting.variable]

@@ -1,29 +1,38 @@
-// `npm run bench`: latency of the MCP read and write paths against the same Infrahub request sent
-// directly, stdio cold start and idle memory, measured in one run and written to BENCHMARKS.md.
-// Speed targets live here, never in timed unit tests: the figures that matter are ratios taken in
-// one run on one (shared, noisy) machine.
-import { spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
+// `npm run bench`: infrahub-mcp against a bare MCP SDK server (bench/baseline) and against the same
+// Infrahub request sent directly: latency and server CPU per call, throughput at 1/10/50 HTTP
+// sessions, large reads, writes, stdio cold start and idle memory, measured in one interleaved run
+// and written to BENCHMARKS.md with each goal and whether it holds. Speed targets live here, never
+// in timed unit tests: the figures that matter are ratios taken in one run on one (shared, noisy) machine.
+import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { renderLiteral } from "../src/infrahub/graphqlLiteral.js"
 import { buildNodeQuery, type NodeQueryInput } from "../src/infrahub/nodeQuery.js"
-import { decodeBranchSchema } from "../src/infrahub/schemaModel.js"
-import { BIN, connectHttp, connectStdio, startHttpServer, textOf } from "../test/support/mcp.js"
+import { type BranchSchema, decodeBranchSchema, type KindInfo } from "../src/infrahub/schemaModel.js"
+import { connectHttp, connectStdio, startHttpServer, textOf } from "../test/support/mcp.js"
+import { type FilterValue, nodesDocument } from "./baseline/documents.js"
+import { compileBaseline, connectScriptStdio, startBaselineHttp } from "./baseline/launch.js"
+import { coldStart } from "./cold.js"
 import { type BenchConfig, readBenchConfig } from "./config.js"
 import { type DirectClient, makeDirectClient } from "./direct.js"
+import { benchLargeReads } from "./large.js"
 import { describeMachine, residentMiB } from "./machine.js"
 import { makeRecorder, type Recorder } from "./measure.js"
-import { type ColdStart, type MemoryRow, type Report, renderReport, type Row } from "./report.js"
-import { type SandboxProcess, startSandboxProcess } from "./sandbox.js"
-import { elapsedMs, summarize } from "./stats.js"
+import { type MemoryRow, type Path, type Report, renderReport, type Row, type ThroughputRow } from "./report.js"
+import { startSandboxProcess } from "./sandbox.js"
+import { elapsedMs } from "./stats.js"
+import { measureThroughput, openSessions } from "./throughput.js"
 
 const REPORT_PATH = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url))
 
-type Path = "direct" | "stdio" | "http"
+const SDK_VERSION = (JSON.parse(readFileSync(new URL("../node_modules/@modelcontextprotocol/sdk/package.json", import.meta.url), "utf8")) as { version: string }).version
+
+/** Large enough for `limit=-1` over 10 000 nodes; the limit's check runs either way. */
+const SERVER_ENV = { INFRAHUB_MCP_MAX_RESPONSE_BYTES: String(64 * 1024 * 1024) }
+
 type Structured = Record<string, unknown>
 
 const callTool = async (client: Client, name: string, args: Record<string, unknown> = {}): Promise<Structured> => {
@@ -52,67 +61,13 @@ const pageOf = (data: Record<string, unknown>, kind: string) => {
   return { total: root?.count, ids: idsOf((root?.edges ?? []).map((edge) => edge.node)) }
 }
 
-/** Fails the run when the baseline is not the request the tool sends: the ratios would compare unlike work. */
+/** Fails the run when the direct request is not the one the tool sends: the ratios would compare unlike work. */
 const assertSameAnswer = (what: string, direct: { total: number | undefined; ids: ReadonlyArray<string> }, tool: Structured) => {
   const toolIds = idsOf(tool["nodes"])
   if (direct.total !== tool["total_count"] || JSON.stringify(direct.ids) !== JSON.stringify(toolIds)) {
     throw new Error(
-      `${what}: the direct baseline answered total ${String(direct.total)} ids ${JSON.stringify(direct.ids)} but the tool answered total ${String(tool["total_count"])} ids ${JSON.stringify(toolIds)}. The baseline document no longer matches what the tool sends: update bench/run.ts from src/mcp/tools/nodes.ts.`
+      `${what}: the direct request answered total ${String(direct.total)} ids ${JSON.stringify(direct.ids)} but the tool answered total ${String(tool["total_count"])} ids ${JSON.stringify(toolIds)}. The direct document no longer matches what the tool sends: update bench/run.ts from src/mcp/tools/nodes.ts.`
     )
-  }
-}
-
-/** Spawns `node args…` and times spawn → exit (for start-up baselines that exit on their own). */
-const timeToExit = (args: ReadonlyArray<string>) =>
-  new Promise<number>((resolve, reject) => {
-    const start = process.hrtime.bigint()
-    const child = spawn(process.execPath, [...args], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env["PATH"] ?? "" } })
-    let stderr = ""
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once("error", reject)
-    child.once("exit", (code) => {
-      if (code === 0) resolve(elapsedMs(start))
-      else reject(new Error(`node ${args.join(" ")} exited with ${code}: ${stderr}`))
-    })
-  })
-
-const coldStart = async (sandbox: SandboxProcess, env: Record<string, string>, runs: number): Promise<ColdStart> => {
-  const bareNode: Array<number> = []
-  const version: Array<number> = []
-  const initialize: Array<number> = []
-  const toolsList: Array<number> = []
-  let startupRequests = 0
-  // One unrecorded round first: the OS file cache, not our start-up, would dominate the first spawn.
-  for (let run = -1; run < runs; run++) {
-    const bare = await timeToExit(["-e", "0"])
-    const cli = await timeToExit([BIN, "--version"])
-    await sandbox.clearRequests()
-    const start = process.hrtime.bigint()
-    const session = await connectStdio(env)
-    let initialized: number
-    let listed: number
-    try {
-      initialized = elapsedMs(start)
-      await session.client.listTools()
-      listed = elapsedMs(start)
-    } finally {
-      await session.close()
-    }
-    const requests = (await sandbox.requests()).length
-    if (run < 0) continue
-    bareNode.push(bare)
-    version.push(cli)
-    initialize.push(initialized)
-    toolsList.push(listed)
-    startupRequests += requests
-  }
-  return {
-    runs,
-    bareNode: summarize(bareNode),
-    version: summarize(version),
-    initialize: summarize(initialize),
-    toolsList: summarize(toolsList),
-    infrahubRequestsPerStart: startupRequests / runs
   }
 }
 
@@ -123,17 +78,22 @@ interface ReadCase {
   readonly args: Record<string, unknown>
   /** The Infrahub request the tool makes, sent directly; `undefined` for calls that make none. */
   readonly direct: (() => Promise<unknown>) | undefined
+  /** Whether the bare SDK baseline serves this call too. */
+  readonly baseline: boolean
   /** Whether the issue fixes this call at exactly one Infrahub request. */
   readonly oneRequest: boolean
 }
+
+const GET_NODES_ARGS = { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }
 
 const readCases = (direct: DirectClient, documents: { readonly getNodes: string; readonly search: string; readonly attributes: string }): ReadonlyArray<ReadCase> => [
   {
     id: "get_nodes",
     label: "`get_nodes` DcimDevice, filter `location__shortname__value=atl1`, with total",
     tool: "get_nodes",
-    args: { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } },
+    args: GET_NODES_ARGS,
     direct: () => direct.graphql(documents.getNodes),
+    baseline: true,
     oneRequest: true
   },
   {
@@ -142,6 +102,7 @@ const readCases = (direct: DirectClient, documents: { readonly getNodes: string;
     tool: "search_nodes",
     args: { kind: "DcimDevice", query: "edge" },
     direct: () => direct.graphql(documents.search),
+    baseline: false,
     oneRequest: true
   },
   {
@@ -150,6 +111,7 @@ const readCases = (direct: DirectClient, documents: { readonly getNodes: string;
     tool: "get_schema",
     args: { kind: "DcimDevice" },
     direct: () => direct.get("/api/schema/summary"),
+    baseline: false,
     oneRequest: true
   },
   {
@@ -158,6 +120,7 @@ const readCases = (direct: DirectClient, documents: { readonly getNodes: string;
     tool: "get_nodes",
     args: { kind: "DcimDevice", include_attributes: true },
     direct: () => direct.graphql(documents.attributes),
+    baseline: false,
     oneRequest: true
   },
   {
@@ -166,31 +129,38 @@ const readCases = (direct: DirectClient, documents: { readonly getNodes: string;
     tool: "get_session_info",
     args: {},
     direct: undefined,
+    baseline: true,
     oneRequest: false
   }
 ]
+
+/** An MCP server under test: infrahub-mcp or the baseline, over stdio or HTTP. */
+interface Target {
+  readonly path: Exclude<Path, "direct">
+  readonly client: Client
+  readonly pid: number | undefined
+}
 
 const benchReads = async (
   recorder: Recorder,
   config: BenchConfig,
   cases: ReadonlyArray<ReadCase>,
-  clients: Readonly<Record<"stdio" | "http", Client>>,
+  targets: ReadonlyArray<Target>,
   afterWarmup: () => Promise<void>
 ): Promise<ReadonlyArray<Row>> => {
-  const calls: Array<{ readonly series: string; readonly run: () => Promise<unknown> }> = []
+  const ours = targets.filter((target) => target.path === "stdio" || target.path === "http")
+  const calls: Array<{ readonly series: string; readonly run: () => Promise<unknown>; readonly pid: number | undefined }> = []
   for (const item of cases) {
-    if (item.direct !== undefined) calls.push({ series: `${item.id}/direct`, run: item.direct })
-    for (const transport of ["stdio", "http"] as const) {
-      calls.push({ series: `${item.id}/${transport}`, run: () => callTool(clients[transport], item.tool, item.args) })
+    if (item.direct !== undefined) calls.push({ series: `${item.id}/direct`, run: item.direct, pid: undefined })
+    for (const target of item.baseline ? targets : ours) {
+      calls.push({ series: `${item.id}/${target.path}`, run: () => callTool(target.client, item.tool, item.args), pid: target.pid })
     }
   }
-  for (const transport of ["stdio", "http"] as const) {
-    calls.push({ series: `ping/${transport}`, run: () => clients[transport].ping() })
-  }
+  for (const target of targets) calls.push({ series: `ping/${target.path}`, run: () => target.client.ping(), pid: target.pid })
 
   const iterate = async (iterations: number) => {
     for (let iteration = 0; iteration < iterations; iteration++) {
-      for (const call of rotate(calls, iteration)) await recorder.measure(call.series, call.run)
+      for (const call of rotate(calls, iteration)) await recorder.measure(call.series, call.run, call.pid)
     }
   }
   recorder.setRecording(false)
@@ -202,14 +172,14 @@ const benchReads = async (
 
   const rows: Array<Row> = []
   for (const item of cases) {
-    const baseline = item.direct === undefined ? undefined : recorder.result(`${item.id}/direct`)
-    if (baseline !== undefined) rows.push({ id: item.id, operation: item.label, path: "direct", result: baseline, baseline: undefined, expectOneRequest: item.oneRequest })
-    for (const transport of ["stdio", "http"] as const) {
-      rows.push({ id: item.id, operation: item.label, path: transport, result: recorder.result(`${item.id}/${transport}`), baseline, expectOneRequest: item.oneRequest })
+    const direct = item.direct === undefined ? undefined : recorder.result(`${item.id}/direct`)
+    if (direct !== undefined) rows.push({ id: item.id, operation: item.label, path: "direct", result: direct, direct: undefined, expectOneRequest: item.oneRequest })
+    for (const target of item.baseline ? targets : ours) {
+      rows.push({ id: item.id, operation: item.label, path: target.path, result: recorder.result(`${item.id}/${target.path}`), direct, expectOneRequest: item.oneRequest })
     }
   }
-  for (const transport of ["stdio", "http"] as const) {
-    rows.push({ id: "ping", operation: "`ping` (JSON-RPC round trip, no tool)", path: transport, result: recorder.result(`ping/${transport}`), baseline: undefined, expectOneRequest: false })
+  for (const target of targets) {
+    rows.push({ id: "ping", operation: "`ping` (JSON-RPC round trip, no tool)", path: target.path, result: recorder.result(`ping/${target.path}`), direct: undefined, expectOneRequest: false })
   }
   return rows
 }
@@ -262,7 +232,8 @@ const benchWrites = async (
   recorder: Recorder,
   config: BenchConfig,
   direct: DirectClient,
-  clients: Readonly<Record<"stdio" | "http", Client>>
+  clients: Readonly<Record<"stdio" | "http", Client>>,
+  pids: Readonly<Record<"stdio" | "http", number | undefined>>
 ): Promise<{ readonly rows: ReadonlyArray<Row>; readonly first: ReadonlyArray<Row> }> => {
   // The first write of a session creates its branch: measured once, on its own.
   recorder.setRecording(true)
@@ -277,16 +248,18 @@ const benchWrites = async (
     })
   }
 
-  const writers: Readonly<Record<Path, Writer>> = { direct: directWriter(direct), stdio: toolWriter(clients.stdio), http: toolWriter(clients.http) }
-  const paths: ReadonlyArray<Path> = ["direct", "stdio", "http"]
+  type WritePath = "direct" | "stdio" | "http"
+  const writers: Readonly<Record<WritePath, Writer>> = { direct: directWriter(direct), stdio: toolWriter(clients.stdio), http: toolWriter(clients.http) }
+  const paths: ReadonlyArray<WritePath> = ["direct", "stdio", "http"]
   // Create, update and delete one tag per path per iteration: the branches stay the same size throughout.
   const iterate = async (iterations: number, tag: string) => {
     for (let iteration = 0; iteration < iterations; iteration++) {
       for (const path of rotate(paths, iteration)) {
         const writer = writers[path]
-        const id = await recorder.measure(`create/${path}`, () => writer.create(`bench-${tag}-${path}-${iteration}`))
-        await recorder.measure(`update/${path}`, () => writer.update(id, `revision ${iteration}`))
-        await recorder.measure(`delete/${path}`, () => writer.remove(id))
+        const pid = path === "direct" ? undefined : pids[path]
+        const id = await recorder.measure(`create/${path}`, () => writer.create(`bench-${tag}-${path}-${iteration}`), pid)
+        await recorder.measure(`update/${path}`, () => writer.update(id, `revision ${iteration}`), pid)
+        await recorder.measure(`delete/${path}`, () => writer.remove(id), pid)
       }
     }
   }
@@ -298,10 +271,10 @@ const benchWrites = async (
 
   const rows: Array<Row> = []
   for (const step of ["create", "update", "delete"] as const) {
-    const baseline = recorder.result(`${step}/direct`)
-    rows.push({ id: step, operation: WRITE_LABELS[step], path: "direct", result: baseline, baseline: undefined, expectOneRequest: true })
+    const direct = recorder.result(`${step}/direct`)
+    rows.push({ id: step, operation: WRITE_LABELS[step], path: "direct", result: direct, direct: undefined, expectOneRequest: true })
     for (const transport of ["stdio", "http"] as const) {
-      rows.push({ id: step, operation: WRITE_LABELS[step], path: transport, result: recorder.result(`${step}/${transport}`), baseline, expectOneRequest: true })
+      rows.push({ id: step, operation: WRITE_LABELS[step], path: transport, result: recorder.result(`${step}/${transport}`), direct, expectOneRequest: true })
     }
   }
   const first = paths.map(
@@ -310,16 +283,16 @@ const benchWrites = async (
       operation: path === "direct" ? "`BranchCreate` then `BuiltinTagCreate`" : "first `node_upsert` (creates the session branch)",
       path,
       result: recorder.result(`first/${path}`),
-      baseline: undefined,
+      direct: undefined,
       expectOneRequest: false
     })
   )
   return { rows, first }
 }
 
-const memoryOf = (label: string, pid: number | null | undefined): MemoryRow => {
+const memoryOf = (label: string, path: Path | undefined, pid: number | null | undefined): MemoryRow => {
   const usage = pid === null || pid === undefined ? undefined : residentMiB(pid)
-  return { label, rssMiB: usage?.rss, peakMiB: usage?.peak }
+  return { label, path, rssMiB: usage?.rss, peakMiB: usage?.peak }
 }
 
 /**
@@ -345,6 +318,59 @@ const summariseClientWarnings = (): (() => void) => {
   }
 }
 
+/** Fails the run when the baseline's document for a read is not the one infrahub-mcp builds. */
+const documentChecker =
+  (schema: BranchSchema, kindOf: (kind: string) => KindInfo) =>
+  (kind: string) =>
+  (filters: Readonly<Record<string, FilterValue>>, offset: number, limit: number, baselineDocument: string) => {
+    const ours = buildNodeQuery(
+      { kind: kindOf(kind), filters: Object.entries(filters).map(([name, value]) => [name, typeof value === "string" ? value : [...value]] as const), partialMatch: false, offset, limit, detail: "labels" },
+      schema
+    )
+    if (ours !== baselineDocument) {
+      throw new Error(`The baseline's document differs from infrahub-mcp's:\n  ours:     ${ours}\n  baseline: ${baselineDocument}\nUpdate bench/baseline/documents.ts from src/infrahub/nodeQuery.ts.`)
+    }
+  }
+
+const sameStructured = async (what: string, ours: Client, baseline: Client, tool: string, args: Record<string, unknown>) => {
+  const [mine, theirs] = [await callTool(ours, tool, args), await callTool(baseline, tool, args)]
+  if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+    throw new Error(`${what}: infrahub-mcp and the bare SDK baseline answered different structuredContent:\n  ours:     ${JSON.stringify(mine)}\n  baseline: ${JSON.stringify(theirs)}`)
+  }
+}
+
+const THROUGHPUT_SESSIONS = [1, 10, 50] as const
+const THROUGHPUT_TOOLS = [
+  { id: "get_session_info", args: {} },
+  { id: "get_nodes", args: GET_NODES_ARGS }
+] as const
+
+/** Throughput of both HTTP servers at 1, 10 and 50 sessions, servers alternating per window. */
+const benchThroughput = async (
+  config: BenchConfig,
+  servers: ReadonlyArray<{ readonly name: "ours" | "baseline"; readonly url: string; readonly pid: number | undefined }>,
+  phase: (name: string) => void
+): Promise<ReadonlyArray<ThroughputRow>> => {
+  const rows: Array<ThroughputRow> = []
+  let turn = 0
+  for (const count of THROUGHPUT_SESSIONS) {
+    phase(`throughput, ${count} HTTP session(s) per server, ${config.throughputSeconds} s per window`)
+    const open = await Promise.all(servers.map(async (server) => ({ server, sessions: await openSessions(server.url, count) })))
+    try {
+      for (const tool of THROUGHPUT_TOOLS) {
+        for (const { server, sessions } of rotate(open, turn++)) {
+          await measureThroughput(sessions, server.pid, tool.id, tool.args, 0.5) // warm-up window, not recorded
+          const result = await measureThroughput(sessions, server.pid, tool.id, tool.args, config.throughputSeconds)
+          rows.push({ server: server.name, tool: tool.id, result })
+        }
+      }
+    } finally {
+      for (const { sessions } of open) await sessions.close()
+    }
+  }
+  return rows
+}
+
 const main = async () => {
   const reportWarnings = summariseClientWarnings()
   const config = readBenchConfig(process.env)
@@ -352,26 +378,33 @@ const main = async () => {
   const started = new Date()
   const runStart = process.hrtime.bigint()
   const cleanups: Array<() => Promise<void>> = []
+  const phase = (name: string) => console.error(`bench: ${name} (${(elapsedMs(runStart) / 1000).toFixed(0)} s)`)
   try {
+    const baselineScript = await compileBaseline()
     const sandbox = await startSandboxProcess()
     cleanups.push(() => sandbox.stop())
     const direct = makeDirectClient(sandbox.url, sandbox.token)
     cleanups.push(async () => direct.close())
-    const env = { INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_API_TOKEN: sandbox.token }
+    const env = { ...SERVER_ENV, INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_API_TOKEN: sandbox.token }
 
-    const phase = (name: string) => console.error(`bench: ${name} (${(elapsedMs(runStart) / 1000).toFixed(0)} s)`)
-    phase(`cold start, ${config.coldRuns} runs`)
-    const cold = await coldStart(sandbox, env, config.coldRuns)
+    phase(`cold start, ${config.coldRuns} runs each`)
+    const cold = await coldStart({ sandbox, env, baselineScript, runs: config.coldRuns })
 
     const schema = Either.getOrThrowWith(decodeBranchSchema(await direct.get("/api/schema")), (error) => new Error(`The sandbox schema did not decode: ${error}`))
-    const device = schema.kinds.get("DcimDevice")
-    if (device === undefined) throw new Error("The demo data has no DcimDevice kind; the benchmark needs the sandbox's demo seed.")
+    const kindOf = (name: string) => {
+      const kind = schema.kinds.get(name)
+      if (kind === undefined) throw new Error(`The sandbox has no ${name} kind; the benchmark needs the sandbox's demo seed.`)
+      return kind
+    }
+    const device = kindOf("DcimDevice")
     const labels: NodeQueryInput = { kind: device, filters: [], partialMatch: false, offset: 0, limit: 50, detail: "labels" }
     const documents = {
       getNodes: buildNodeQuery({ ...labels, filters: [["location__shortname__value", "atl1"]] }, schema),
       search: buildNodeQuery({ ...labels, filters: [["any__value", "edge"]], partialMatch: true, limit: 10 }, schema),
       attributes: buildNodeQuery({ ...labels, detail: "attributes" }, schema)
     }
+    const checkDocument = documentChecker(schema, kindOf)
+    checkDocument("DcimDevice")(GET_NODES_ARGS.filters, 0, 50, nodesDocument("DcimDevice", Object.entries(GET_NODES_ARGS.filters), 0, 50))
 
     const stdio = await connectStdio(env)
     cleanups.push(() => stdio.close())
@@ -382,15 +415,34 @@ const main = async () => {
       await (http.transport as StreamableHTTPClientTransport | undefined)?.terminateSession().catch(() => undefined)
       await http.close()
     })
+    const baseStdio = await connectScriptStdio(baselineScript, env)
+    cleanups.push(() => baseStdio.close())
+    const baseHttpServer = await startBaselineHttp(baselineScript, env)
+    cleanups.push(() => baseHttpServer.stop())
+    const baseHttp = await connectHttp(baseHttpServer.url)
+    cleanups.push(async () => {
+      await (baseHttp.transport as StreamableHTTPClientTransport | undefined)?.terminateSession().catch(() => undefined)
+      await baseHttp.close()
+    })
     const clients = { stdio: stdio.client, http }
-    const stdioPid = (stdio.client.transport as StdioClientTransport | undefined)?.pid
+    const stdioPid = (stdio.client.transport as StdioClientTransport | undefined)?.pid ?? undefined
+    const targets: ReadonlyArray<Target> = [
+      { path: "stdio", client: stdio.client, pid: stdioPid },
+      { path: "http", client: http, pid: httpServer.child.pid },
+      { path: "base-stdio", client: baseStdio.client, pid: baseStdio.pid },
+      { path: "base-http", client: baseHttp, pid: baseHttpServer.pid }
+    ]
 
-    // Warm the schema cache, and check the baselines send what the tools send.
+    // Warm the schema cache, and check the baselines send what the tools send and answer alike.
     for (const client of Object.values(clients)) await callTool(client, "get_schema")
     for (const client of Object.values(clients)) {
-      assertSameAnswer("get_nodes", pageOf(await direct.graphql(documents.getNodes), "DcimDevice"), await callTool(client, "get_nodes", { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }))
+      assertSameAnswer("get_nodes", pageOf(await direct.graphql(documents.getNodes), "DcimDevice"), await callTool(client, "get_nodes", GET_NODES_ARGS))
       assertSameAnswer("search_nodes", pageOf(await direct.graphql(documents.search), "DcimDevice"), await callTool(client, "search_nodes", { kind: "DcimDevice", query: "edge" }))
       assertSameAnswer("get_nodes include_attributes", pageOf(await direct.graphql(documents.attributes), "DcimDevice"), await callTool(client, "get_nodes", { kind: "DcimDevice", include_attributes: true }))
+    }
+    for (const [ours, baseline, transport] of [[stdio.client, baseStdio.client, "stdio"], [http, baseHttp, "HTTP"]] as const) {
+      await sameStructured(`get_nodes over ${transport}`, ours, baseline, "get_nodes", GET_NODES_ARGS)
+      await sameStructured(`get_session_info over ${transport}`, ours, baseline, "get_session_info", {})
     }
 
     const recorder = makeRecorder(sandbox)
@@ -398,17 +450,30 @@ const main = async () => {
     const cases = readCases(direct, documents)
     // Idle memory is read once warm (schema cached, code paths compiled), before the timed run.
     const idle: Array<MemoryRow> = []
-    const reads = await benchReads(recorder, config, cases, clients, async () => {
+    const reads = await benchReads(recorder, config, cases, targets, async () => {
       await new Promise((resolve) => setTimeout(resolve, 500))
       idle.push(
-        memoryOf("stdio server, idle after warm-up", stdioPid),
-        memoryOf("HTTP server (one MCP session), idle after warm-up", httpServer.child.pid),
-        memoryOf("sandbox (demo data), for reference", sandbox.pid)
+        memoryOf("infrahub-mcp stdio, idle after warm-up", "stdio", stdioPid),
+        memoryOf("infrahub-mcp HTTP (one MCP session), idle after warm-up", "http", httpServer.child.pid),
+        memoryOf("bare SDK baseline stdio, idle after warm-up", "base-stdio", baseStdio.pid),
+        memoryOf("bare SDK baseline HTTP (one MCP session), idle after warm-up", "base-http", baseHttpServer.pid),
+        memoryOf("sandbox (demo data), for reference", undefined, sandbox.pid)
       )
     })
     phase(`writes, ${config.warmup} warm-up + ${config.iterations} iterations`)
-    const writes = await benchWrites(recorder, config, direct, clients)
-    const after = [memoryOf("stdio server, after the run", stdioPid), memoryOf("HTTP server, after the run", httpServer.child.pid)]
+    const writes = await benchWrites(recorder, config, direct, clients, { stdio: stdioPid, http: httpServer.child.pid })
+    const throughput = await benchThroughput(
+      config,
+      [
+        { name: "ours", url: httpServer.url, pid: httpServer.child.pid },
+        { name: "baseline", url: baseHttpServer.url, pid: baseHttpServer.pid }
+      ],
+      phase
+    )
+    const after = [memoryOf("infrahub-mcp stdio, after the run", undefined, stdioPid), memoryOf("infrahub-mcp HTTP, after the run (and 50 sessions)", undefined, httpServer.child.pid)]
+
+    phase(`large reads (a sandbox of its own with 10 000 nodes), ${config.largeIterations} iterations`)
+    const large = await benchLargeReads({ iterations: config.largeIterations, serverEnv: SERVER_ENV, baselineScript, checkDocument: checkDocument("BuiltinTag"), phase })
 
     const report: Report = {
       command: config.command,
@@ -420,13 +485,17 @@ const main = async () => {
       writes: writes.rows,
       firstWrites: writes.first,
       cold,
-      memory: [...idle, ...after]
+      memory: [...idle, ...after],
+      throughput,
+      large,
+      baselineDocument: documents.getNodes,
+      sdkVersion: SDK_VERSION
     }
     const markdown = renderReport(report)
     writeFileSync(REPORT_PATH, markdown)
     process.stdout.write(markdown)
     console.error(`bench: wrote ${REPORT_PATH} in ${report.durationS.toFixed(0)} s`)
-    const wrong = [...reads, ...writes.rows].filter((row) => row.expectOneRequest && row.path !== "direct" && row.result.requestsPerCall !== 1)
+    const wrong = [...reads, ...writes.rows].filter((row) => row.expectOneRequest && (row.path === "stdio" || row.path === "http") && row.result.requestsPerCall !== 1)
     if (wrong.length > 0) {
       console.error(`bench: ${wrong.length} call(s) did not cost exactly one Infrahub request; see the "Infrahub requests / call" column in ${REPORT_PATH}.`)
       process.exitCode = 1

@@ -18,16 +18,17 @@ export interface SandboxProcess extends RequestLog {
   readonly stop: () => Promise<void>
 }
 
-export const startSandboxProcess = async (): Promise<SandboxProcess> => {
+/** `args` are added to the sandbox command line (`--seed none`, `--data file`…); big data sets take their time to load. */
+export const startSandboxProcess = async (args: ReadonlyArray<string> = [], startTimeoutMs = 30_000): Promise<SandboxProcess> => {
   const token = randomBytes(18).toString("base64url")
   // The token travels in the environment, not argv, so it stays out of `ps`.
-  const child = spawn(process.execPath, [BIN, "sandbox", "--debug-endpoints", "--port", "0"], {
+  const child = spawn(process.execPath, [BIN, "sandbox", "--debug-endpoints", "--port", "0", ...args], {
     env: { PATH: process.env["PATH"] ?? "", INFRAHUB_SANDBOX_TOKEN: token },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The sandbox did not start within 30 s:\n${output}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`The sandbox did not start within ${startTimeoutMs / 1000} s:\n${output}`)), startTimeoutMs)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /listening on (http:\/\/\S+)/.exec(output)

@@ -1,79 +1,17 @@
 #!/usr/bin/env node
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Exit, Logger } from "effect"
-import { stderrLogger } from "./app/logging.js"
-import { parseCli, type Command } from "./config/cli.js"
-import { VERSION } from "./version.js"
+/**
+ * The `infrahub-mcp` command. It only turns on Node's module compile cache (Node ≥ 22.1), then loads
+ * the CLI: the cache covers modules compiled *after* it is enabled, so it must be switched on before
+ * the (bundled) CLI is read, which is why this launcher is a file of its own.
+ *
+ * Without a directory Node uses NODE_COMPILE_CACHE if set, else `<os temp dir>/node-compile-cache`,
+ * so a read-only install still caches; the call never throws (a cache it cannot write is skipped),
+ * and NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ */
+import * as nodeModule from "node:module"
 
-/** Exit codes: 0 done, 1 runtime failure, 2 bad command line or configuration (as argparse does). */
-const EXIT_USAGE = 2
-const EXIT_FAILURE = 1
+// Typed by hand: @types/node follows the oldest supported Node (20), which has no such function.
+const { enableCompileCache } = nodeModule as { readonly enableCompileCache?: () => unknown }
+enableCompileCache?.()
 
-const fail = (code: number, text: string) =>
-  Effect.sync(() => {
-    process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
-    return code
-  })
-
-const run = (command: Command): Effect.Effect<number, unknown, NodeContext.NodeContext> => {
-  switch (command._tag) {
-    case "Help":
-      return Effect.sync(() => {
-        process.stdout.write(`${command.text}\n`)
-        return 0
-      })
-    case "Version":
-      return Effect.sync(() => {
-        process.stdout.write(`infrahub-mcp ${VERSION}\n`)
-        return 0
-      })
-    // Each command loads its modules on demand, so `--help` and `--version` answer at once.
-    case "Serve":
-      return Effect.flatMap(
-        Effect.promise(() => import("./app/serve.js")),
-        (module) => Effect.as(module.runServe(command), 0)
-      )
-    case "Sandbox":
-      return Effect.flatMap(
-        Effect.promise(() => import("./sandbox/cli.js")),
-        (module) => Effect.as(module.runSandbox(command), 0)
-      )
-    case "Demo":
-      return Effect.flatMap(
-        Effect.promise(() => import("./app/demo.js")),
-        (module) => Effect.as(module.runDemo(command), 0)
-      )
-  }
-}
-
-/** The one place where errors become messages on stderr and exit codes. */
-const main = Effect.suspend(() => {
-  const parsed = parseCli(process.argv.slice(2))
-  if (parsed._tag === "Left") return fail(EXIT_USAGE, parsed.left.message)
-  return run(parsed.right).pipe(
-    Effect.catchAll((error: unknown) => {
-      if (typeof error === "object" && error !== null && "_tag" in error) {
-        const tagged = error as { readonly _tag: string; readonly message?: string }
-        if (tagged._tag === "ConfigurationError" || tagged._tag === "SandboxStartError" || tagged._tag === "OidcStartupError") {
-          return fail(EXIT_USAGE, tagged.message ?? tagged._tag)
-        }
-        if (tagged._tag === "ServeError") {
-          return fail(EXIT_FAILURE, `Cannot listen: ${String((error as { cause?: unknown }).cause ?? tagged.message)}. Choose another --port or stop the process using it.`)
-        }
-      }
-      return fail(EXIT_FAILURE, `infrahub-mcp stopped: ${error instanceof Error ? error.message : String(error)}`)
-    })
-  )
-}).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)), Effect.provide(NodeContext.layer))
-
-NodeRuntime.runMain(main, {
-  disablePrettyLogger: true,
-  disableErrorReporting: true,
-  teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
-    if (Cause.isInterruptedOnly(exit.cause)) return onExit(0)
-    process.stderr.write(`infrahub-mcp crashed: ${Cause.pretty(exit.cause)}\n`)
-    onExit(EXIT_FAILURE)
-  }
-})
+await import("./main.js")

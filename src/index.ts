@@ -3,7 +3,8 @@
  * own process (its own HTTP server, its own runtime), and the services they provide.
  *
  * ```ts
- * import { Effect, Layer } from "effect"
+ * import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
  * import { authLayer, httpServerLayer, mcpCoreLayer, ServerConfig } from "infrahub-mcp"
  *
  * const program = Effect.gen(function* () {

@@ -1,5 +1,6 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { AuthMode } from "../auth/AuthMode.js"
 import { Fingerprints } from "../auth/fingerprint.js"
 import { OidcProxy, type OidcStartupError } from "../auth/oidc/OidcProxy.js"
@@ -18,6 +19,7 @@ import { SessionBranches } from "../session/SessionBranches.js"
 import { memoryStoreLayer } from "../state/memoryStore.js"
 import type { StateStore } from "../state/StateStore.js"
 import { SERVER_NAME, VERSION } from "../version.js"
+import { layerUndiciOnFirstUse } from "./lazyHttpClient.js"
 
 /** Effectively forever (a year; timers need a finite value). */
 const STDIO_WORKSPACE_LIFETIME_MS = 365 * 24 * 3600 * 1000
@@ -42,10 +44,10 @@ const schemaCacheOptions = (config: ServerConfigShape) =>
 export const stateLayer = (_config: ServerConfigShape): Layer.Layer<StateStore | Fingerprints> =>
   Layer.merge(memoryStoreLayer(), Fingerprints.random)
 
-/** Infrahub access: the HTTP client (undici, keep-alive) and the typed Infrahub client on top. */
+/** Infrahub access: the HTTP client (undici, keep-alive, loaded on first use) and the typed Infrahub client on top. */
 export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient, never, StateStore | Fingerprints> =>
   InfrahubClient.layer({ address: config.infrahub.address, timeoutMs: config.infrahub.timeoutMs }).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(layerUndiciOnFirstUse)
   )
 
 const missingToken = Layer.fail(
@@ -92,7 +94,7 @@ export const authLayer = (
         writeScopes: config.auth.writeScopes,
         consent: "required",
         callbackPath: oidc.value.redirectPath
-      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      }).pipe(Layer.provide(layerUndiciOnFirstUse))
       const announce = Layer.effectDiscard(
         Effect.logInfo(`auth_middleware enabled=true auth_mode=oidc write_scopes=[${config.auth.writeScopes.join(",")}]`)
       )

@@ -1,4 +1,6 @@
-import { Layer, Logger, type LogLevel } from "effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
 
 /**
  * Logs as logfmt on **stderr**. stdout carries the JSON-RPC protocol over stdio, so nothing else may

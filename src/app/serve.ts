@@ -1,10 +1,10 @@
 import { createRequire } from "node:module"
-import { Effect, Layer, Logger } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import type { ServeCommand } from "../config/cli.js"
 import { ConfigurationError, ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../config/ServerConfig.js"
-import { httpServerLayer } from "./http.js"
 import { authLayer, logConfigWarnings, mcpCoreLayer, stateLayer } from "./layers.js"
-import { serveStdio } from "./stdio.js"
 
 const OTLP_PACKAGE = "@effect/opentelemetry"
 
@@ -56,13 +56,21 @@ export const serverLayers = (config: ServerConfigShape) =>
     Layer.provide(telemetry(config))
   )
 
-/** Streamable HTTP until interrupted (Ctrl-C / SIGTERM close sessions and the listener). */
-export const runHttp = (config: ServerConfigShape) =>
-  Layer.launch(
-    httpServerLayer(config, (baseUrl) =>
-      Effect.logInfo(`mcp_server_ready transport=streamable-http url=${baseUrl}/mcp auth_mode=${config.auth.mode} read_only=${config.readOnly}`)
-    ).pipe(Layer.provide(serverLayers(config)))
+/**
+ * Streamable HTTP until interrupted (Ctrl-C / SIGTERM close sessions and the listener). The HTTP
+ * server's modules load only here: a stdio server never needs them.
+ */
+const runHttp = (config: ServerConfigShape) =>
+  Effect.flatMap(Effect.promise(() => import("./http.js")), ({ httpServerLayer }) =>
+    Layer.launch(
+      httpServerLayer(config, (baseUrl) =>
+        Effect.logInfo(`mcp_server_ready transport=streamable-http url=${baseUrl}/mcp auth_mode=${config.auth.mode} read_only=${config.readOnly}`)
+      ).pipe(Layer.provide(serverLayers(config)))
+    )
   )
+
+const runStdio = (config: ServerConfigShape) =>
+  Effect.flatMap(Effect.promise(() => import("./stdio.js")), ({ serveStdio }) => serveStdio.pipe(Effect.provide(serverLayers(config))))
 
 /** `infrahub-mcp [serve]`: validate every setting first, then serve on the chosen transport. */
 export const runServe = (command: ServeCommand) =>
@@ -75,11 +83,7 @@ export const runServe = (command: ServeCommand) =>
     })
     const program = Effect.gen(function* () {
       yield* logConfigWarnings(config)
-      if (config.transport === "stdio") {
-        yield* serveStdio.pipe(Effect.provide(serverLayers(config)))
-      } else {
-        yield* runHttp(config)
-      }
+      yield* config.transport === "stdio" ? runStdio(config) : runHttp(config)
     })
     yield* program.pipe(Logger.withMinimumLogLevel(toEffectLogLevel(config.logLevel)))
   })

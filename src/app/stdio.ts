@@ -1,5 +1,5 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AuthMode } from "../auth/AuthMode.js"
 import { McpBridge } from "../mcp/McpBridge.js"
 

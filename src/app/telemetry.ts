@@ -1,6 +1,7 @@
 import * as Otlp from "@effect/opentelemetry/Otlp"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Duration, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Layer from "effect/Layer"
 import type { ServerConfigShape } from "../config/ServerConfig.js"
 import { VERSION } from "../version.js"
 

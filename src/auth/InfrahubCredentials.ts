@@ -1,4 +1,6 @@
-import { Context, Data, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Redacted from "effect/Redacted"
 
 /** An Infrahub API token, sent as `X-INFRAHUB-KEY`. */
 export class ApiToken extends Data.TaggedClass("ApiToken")<{ readonly token: Redacted.Redacted<string> }> {}

@@ -1,4 +1,4 @@
-import { Context } from "effect"
+import * as Context from "effect/Context"
 import type { AuthModeName } from "../config/variables.js"
 
 export type { AuthModeName }

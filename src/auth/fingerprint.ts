@@ -1,5 +1,7 @@
 import { createHmac, hkdfSync, randomBytes } from "node:crypto"
-import { Context, Layer, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { Credential } from "./InfrahubCredentials.js"
 
 export interface FingerprintsShape {

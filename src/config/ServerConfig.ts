@@ -3,7 +3,15 @@
  * `effect/Config` (so tests swap the ConfigProvider instead of touching `process.env`). Invalid or
  * contradictory settings fail closed with one `ConfigurationError` that lists every problem.
  */
-import { Config, Context, Data, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {

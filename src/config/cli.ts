@@ -3,7 +3,9 @@
  * a program or a usage message and an exit code. `serve` keeps the Python server's flags and defaults.
  */
 import { parseArgs } from "node:util"
-import { Data, Either, Redacted } from "effect"
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
 import { closest } from "./parse.js"
 import type { Transport } from "./ServerConfig.js"
 

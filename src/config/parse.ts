@@ -3,7 +3,7 @@
  * whose message names the variable, says what is wrong and how to fix it. Values of secret variables
  * never reach these messages: secrets are only checked for presence and length.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export interface ConfigProblem {
   readonly variable: string

@@ -2,7 +2,10 @@
  * Finds the `INFRAHUB_MCP_*` names present in the current ConfigProvider, so a misspelt variable
  * (`INFRAHUB_MCP_READONLY`) is reported instead of silently doing nothing.
  */
-import { Config, type ConfigProvider, Effect, Option } from "effect"
+import * as Config from "effect/Config"
+import type * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { OWN_PREFIX } from "./variables.js"
 
 export interface ScannedName {

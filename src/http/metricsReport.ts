@@ -1,4 +1,6 @@
-import { Effect, Metric, MetricState } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricState from "effect/MetricState"
 
 /** Only this server's metrics: Effect's own runtime metrics are not an operator's concern here. */
 const ours = Effect.map(Metric.snapshot, (pairs) => pairs.filter((pair) => pair.metricKey.name.startsWith("infrahub_mcp_")))

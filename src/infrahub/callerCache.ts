@@ -1,4 +1,11 @@
-import { type Cache, Duration, Effect, Equal, Exit, Hash, Option, type Tracer } from "effect"
+import type * as Cache from "effect/Cache"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as Exit from "effect/Exit"
+import * as Hash from "effect/Hash"
+import * as Option from "effect/Option"
+import type * as Tracer from "effect/Tracer"
 import type { FingerprintsShape } from "../auth/fingerprint.js"
 import { type Credential, InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 

@@ -1,5 +1,7 @@
-import { Either, Schema } from "effect"
-import { type DocumentNode, Kind, type ValueNode } from "graphql"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import type { DocumentNode, ValueNode } from "graphql/language/ast.js"
+import { Kind } from "graphql/language/kinds.js"
 import { topLevelFieldNodes } from "./graphqlGuard.js"
 import type { BranchSchema } from "./schemaModel.js"
 

@@ -1,4 +1,5 @@
-import { Predicate, Schema } from "effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
 import type { StateStoreUnavailable } from "../state/StateStore.js"
 
 /**

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { LiteralValue } from "./graphqlLiteral.js"
 import type { AttributeInfo, FilterTarget } from "./schemaModel.js"
 

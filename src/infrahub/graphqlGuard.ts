@@ -1,17 +1,19 @@
-import { Either, Schema } from "effect"
-import {
-  GraphQLError,
-  Kind,
-  parse,
-  type ASTNode,
-  type DefinitionNode,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type FragmentSpreadNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode
-} from "graphql"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+// graphql-js by module: its index would load the whole executor and type system for a parse.
+import { GraphQLError } from "graphql/error/GraphQLError.js"
+import type {
+  ASTNode,
+  DefinitionNode,
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  FragmentSpreadNode,
+  OperationDefinitionNode,
+  SelectionSetNode
+} from "graphql/language/ast.js"
+import { Kind } from "graphql/language/kinds.js"
+import { parse } from "graphql/language/parser.js"
 
 /**
  * The gate in front of `query_graphql` and `mutate_graphql`. It decides from graphql-js's AST, never

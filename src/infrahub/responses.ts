@@ -1,5 +1,9 @@
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Effect, Match, Option, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Match from "effect/Match"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { BranchNotFound, GraphQLErrorItem, InfrahubProtocolError, InfrahubServerError, InfrahubUnauthorized } from "./errors.js"
 
 /**

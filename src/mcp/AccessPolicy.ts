@@ -1,4 +1,8 @@
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Principal, type PrincipalShape } from "../auth/Principal.js"
 import type { ToolAccess } from "./ToolSpec.js"
 

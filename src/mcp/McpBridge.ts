@@ -13,7 +13,16 @@ import {
   ReadResourceRequestSchema,
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
-import { Cause, Clock, Context, Effect, Either, Exit, Layer, Metric, Option, Runtime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import type { RequestAuth } from "../auth/AuthMode.js"
 import { ApiToken, InfrahubCredentials, Password } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * What every error a client can see offers: a message saying what went wrong, and a remediation

@@ -1,4 +1,5 @@
-import type { Effect, Schema } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 import type { Remediable } from "./ToolError.js"
 
 /** `read` tools never change Infrahub; `write` tools are what read-only mode and write scopes gate. */

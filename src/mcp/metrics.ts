@@ -1,4 +1,5 @@
-import { Metric, MetricBoundaries } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 
 /** MCP method calls (`tools/call`, `resources/read`, …), by method. */
 export const requestsTotal = Metric.counter("infrahub_mcp_requests_total", {

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 /**
  * The four MCP prompts, as data, with the Python server's names and arguments. The text is ours and

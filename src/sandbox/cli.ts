@@ -1,5 +1,8 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Config, Effect, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { SandboxCommand } from "../config/cli.js"
 import { SANDBOX_INFRAHUB_VERSION, startSandbox } from "./server.js"
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * One mutex per key, created on demand and dropped when nobody holds or waits for it. Serialises

@@ -1,4 +1,7 @@
-import { Duration, Effect, Option, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 
 /**
  * A small key→value store for per-workspace state (key: MCP session id, "stdio", or a principal id).

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 
 /**
  * Session-branch naming: the `INFRAHUB_MCP_BRANCH_PATTERN` template (`{date}`, `{hex}`, `{user}`),

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The pattern has no `{date}`/`{hex}`, and the one name it yields already exists in Infrahub. */
 export class FixedBranchExists extends Schema.TaggedError<FixedBranchExists>()("FixedBranchExists", {

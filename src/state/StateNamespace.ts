@@ -1,4 +1,7 @@
-import { type Duration, Effect, Option, Schema } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { StateStoreShape, StateStoreUnavailable } from "./StateStore.js"
 
 /**

@@ -1,4 +1,8 @@
-import { Context, type Duration, type Effect, type Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * The shared store did not answer (unreachable, timed out, refused the command) or is full. Every

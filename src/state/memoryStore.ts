@@ -1,4 +1,7 @@
-import { Duration, Effect, Layer, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { type BucketSpec, StateStore, type StateStoreShape, StateStoreUnavailable, type TokenDecision } from "./StateStore.js"
 
 export interface MemoryStoreOptions {

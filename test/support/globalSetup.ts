@@ -1,11 +1,6 @@
-import { execFileSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { build } from "../../scripts/build.js"
 
-/** Builds `dist/` once per test run, so end-to-end tests drive the same binary users run. */
-export default function setup(): void {
-  const root = fileURLToPath(new URL("../..", import.meta.url))
-  execFileSync(process.execPath, [fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url)), "-p", "tsconfig.build.json"], {
-    cwd: root,
-    stdio: "inherit"
-  })
+/** Builds `dist/` once per test run (library and bundled CLI), so end-to-end tests drive the binary users run. */
+export default async function setup(): Promise<void> {
+  await build()
 }

@@ -1,10 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 
-export const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url))
+const ROOT = new URL("../../", import.meta.url)
+
+/** The file package.json's `bin` names (the bundled CLI's launcher): tests run what users run. */
+export const BIN = (() => {
+  const { bin } = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { bin: Readonly<Record<string, string>> }
+  const path = bin["infrahub-mcp"]
+  if (path === undefined) throw new Error('package.json has no "bin" entry for infrahub-mcp')
+  return fileURLToPath(new URL(path, ROOT))
+})()
 
 /** The environment a spawned server gets: only what the test sets (plus PATH/HOME for node itself). */
 const baseEnv = (env: Readonly<Record<string, string>>): Record<string, string> => ({

@@ -3,7 +3,9 @@
  * at `/authorize`, `/token` and `/revoke`. A registration expires after `CLIENT_TTL` unused; every
  * lookup renews it, so a client in use is never forgotten.
  */
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { StateStoreUnavailable } from "../../state/StateStore.js"
 import type { Admission, FloodGuard } from "./FloodGuard.js"
 import { CLIENT_TTL, type OidcState, type RegisteredClient } from "./OidcState.js"

@@ -4,7 +4,8 @@
  * 429 and `Retry-After`; nothing already admitted is ever evicted, so a flood can neither push out a
  * real user's sign-in in progress nor an existing registration.
  */
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { StateStoreShape, StateStoreUnavailable } from "../../state/StateStore.js"
 import { CLIENT_TTL, TRANSACTION_TTL } from "./OidcState.js"
 

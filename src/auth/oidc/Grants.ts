@@ -3,7 +3,10 @@
  * grant (access tokens by `jti`, refresh tokens by hash), and every lookup goes through the grant,
  * so deleting the grant revokes all of it at once without searching for its tokens.
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { StateStoreUnavailable } from "../../state/StateStore.js"
 import { signAccessToken } from "./LocalTokens.js"
 import { type Grant, type OidcState, untilExpiry } from "./OidcState.js"

@@ -1,5 +1,6 @@
 import { hkdfSync, randomBytes } from "node:crypto"
-import { Option, Redacted } from "effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { type JWTPayload, jwtVerify, SignJWT } from "jose"
 
 /**

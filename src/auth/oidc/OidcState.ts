@@ -7,7 +7,8 @@
  * the SHA-256 of their id (it travels in URLs). The IdP's tokens sit inside grant and code values;
  * a shared store encrypts values at rest.
  */
-import { Duration, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schema from "effect/Schema"
 import { stateNamespace } from "../../state/StateNamespace.js"
 import type { StateStoreShape } from "../../state/StateStore.js"
 import { hashToken } from "./secrets.js"

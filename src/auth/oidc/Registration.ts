@@ -2,7 +2,9 @@
  * RFC 7591 client metadata: the Schema `/register` decodes with, and redirect-URI matching for
  * `/authorize`.
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type { RegisteredClient } from "./OidcState.js"
 
 export type RegistrationResult =

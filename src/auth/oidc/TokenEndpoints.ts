@@ -4,7 +4,10 @@
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Clock, Effect, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { json, oauthError } from "./answers.js"
 import type { Clients } from "./Clients.js"
 import { type Grants, refreshUpstream, UPSTREAM_REFRESH_MARGIN_MS } from "./Grants.js"

@@ -1,4 +1,5 @@
-import { Data, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /**
  * Why a `/mcp` request's bearer token was refused. The edge answers it with `OidcProxy.unauthorized`

@@ -6,7 +6,7 @@
  */
 import { BlockList, isIP } from "node:net"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Option } from "effect"
+import * as Option from "effect/Option"
 
 /** `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `prefix/n`; `undefined` when it is none of these. */
 export const parseAddressRange = (raw: string): { readonly address: string; readonly prefix: number | undefined; readonly family: "ipv4" | "ipv6" } | undefined => {

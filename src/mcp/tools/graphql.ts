@@ -1,4 +1,6 @@
-import { Effect, Either, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { requireReadOnly } from "../../infrahub/graphqlGuard.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"
 import { compactJson } from "../render.js"

@@ -1,4 +1,7 @@
-import { Effect, Either, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { DocumentNode } from "graphql"
 import { BranchAgnosticWrite, NotADataMutation, writeTargets } from "../../infrahub/dataMutationGuard.js"
 import { InfrahubProtocolError } from "../../infrahub/errors.js"

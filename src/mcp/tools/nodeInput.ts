@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { coerceAttributeValue } from "../../infrahub/filterValues.js"
 import type { LiteralValue } from "../../infrahub/graphqlLiteral.js"
 import type { BranchSchema, KindInfo, RelationshipInfo } from "../../infrahub/schemaModel.js"

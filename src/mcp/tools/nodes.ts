@@ -1,4 +1,6 @@
-import { Effect, Either, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import type { InfrahubCredentials } from "../../auth/InfrahubCredentials.js"
 import { coerceFilterValue } from "../../infrahub/filterValues.js"
 import { type LiteralValue } from "../../infrahub/graphqlLiteral.js"

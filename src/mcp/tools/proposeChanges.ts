@@ -1,4 +1,6 @@
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Branches, isClosedStatus } from "../../infrahub/Branches.js"
 import { type InfrahubGraphQLError, InfrahubProtocolError } from "../../infrahub/errors.js"
 import { renderLiteral } from "../../infrahub/graphqlLiteral.js"

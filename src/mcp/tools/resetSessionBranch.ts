@@ -1,4 +1,6 @@
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { SessionBranches } from "../../session/SessionBranches.js"
 import { compactJson } from "../render.js"
 import { makeTool } from "../ToolSpec.js"

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { SchemaCatalog } from "../../infrahub/SchemaCatalog.js"
 import { compactJson, toon } from "../render.js"
 import { KindCatalog, KindDetail, kindCatalog, kindDetail } from "../schemaViews.js"

@@ -1,4 +1,6 @@
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Principal } from "../../auth/Principal.js"
 import { Branches } from "../../infrahub/Branches.js"
 import { InfrahubClient } from "../../infrahub/InfrahubClient.js"

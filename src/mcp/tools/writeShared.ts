@@ -1,4 +1,6 @@
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { InfrahubProtocolError } from "../../infrahub/errors.js"
 import { type LiteralValue, renderLiteral } from "../../infrahub/graphqlLiteral.js"
 import { asRecord } from "../../infrahub/responses.js"

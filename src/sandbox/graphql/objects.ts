@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { BaseKindSchema, RelationshipSchema } from "../schema/types.js"
 import type { NodeRecord } from "../store/records.js"
 import type { Transaction } from "../store/store.js"

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose"
-import { Effect, Either, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
 
 /**
  * The sandbox's accounts and Infrahub-style authentication (infrahub-api.md §1): API tokens sent as

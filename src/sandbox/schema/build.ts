@@ -7,7 +7,7 @@
  * weights and labels, `parent: ""` becomes the inherited hierarchy parent, cardinality-one relationships
  * added during processing get their counts. The recorded dump (`schema_05.json`) shows exactly that state.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { type Reporter, WorkBranch } from "./branch.js"
 import { type BuiltinSchema, builtinSchema } from "./builtins.js"
 import { OPTIONAL_TEXT_FIELDS, RESTRICTED_NAMESPACES } from "./constants.js"

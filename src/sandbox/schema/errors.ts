@@ -1,4 +1,5 @@
-import { Data, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /** One thing wrong with the schema files: where, which kind, what, and how to fix it. */
 export interface SchemaProblem {

@@ -3,7 +3,8 @@
  * on top of Infrahub's built-in kinds.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { basename, join } from "node:path"
 import { buildRegistryFromDocuments } from "./build.js"
 import { decodeSchemaDocument } from "./decode.js"

@@ -2,7 +2,7 @@
  * What the REST layer serves from a registry: `GET /api/schema`, `GET /api/schema/{kind}`,
  * `GET /api/schema/summary`. Pure lookups; the HTTP routes live elsewhere.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { SchemaKindNotFound } from "./errors.js"
 import type { GenericSchema, NodeSchema, ProfileSchema, SchemaDump, SchemaRegistry, TemplateSchema } from "./types.js"
 
