@@ -34,6 +34,43 @@ describe("schema files are refused, with the file, the kind and the problem", ()
     expect(buildFrom({ "ok.yml": node(`    human_friendly_id: [name__value, serial__value]\n${attributes}\n        default_value: none`) })._tag).toBe("Right")
   })
 
+  // schema-library's circuit and vrf extensions trip the first, physical_disk the second (README, "schema-library").
+  it("with a description over 128 characters, on a kind or on a field (Infrahub's `max_length=128`)", () => {
+    const text = (length: number) => "d".repeat(length)
+    const kindWith = (length: number) => node(`    description: ${text(length)}\n    attributes:\n      - name: name\n        kind: Text`)
+    const attributeWith = (length: number) => node(`    attributes:\n      - name: name\n        kind: Text\n        description: ${text(length)}`)
+    expectProblem(kindWith(129), "TestWidget", "\"description\" is longer than 128 characters")
+    expectProblem(attributeWith(129), "TestWidget", "attribute \"name\"", "\"description\" is longer than 128 characters")
+    expect(buildFrom({ "ok.yml": kindWith(128) })._tag).toBe("Right")
+    expect(buildFrom({ "ok.yml": attributeWith(128) })._tag).toBe("Right")
+  })
+
+  it("with a human_friendly_id through a relationship whose peer does not make those attributes unique (strict mode)", () => {
+    const schema = (holderName: string) => `version: "1.0"
+generics:
+  - name: Holder
+    namespace: Test
+    attributes:
+      - name: name
+        kind: Text${holderName}
+nodes:
+  - name: Part
+    namespace: Test
+    human_friendly_id: [holder__name__value, name__value]
+    attributes:
+      - name: name
+        kind: Text
+    relationships:
+      - name: holder
+        peer: TestHolder
+        kind: Parent
+        cardinality: one
+        optional: false
+`
+    expectProblem(schema(""), "TestPart", "refers to peer TestHolder with a non-unique combination of attributes [\"name__value\"]")
+    expect(buildFrom({ "ok.yml": schema("\n        unique: true") })._tag).toBe("Right")
+  })
+
   it("without a version, or with another version than \"1.0\"", () => {
     expectProblem("nodes: []", undefined, "no \"version\"")
     expectProblem("version: \"2.0\"\nnodes: []", undefined, "version \"2.0\"")
