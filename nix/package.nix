@@ -1,5 +1,8 @@
 # infrahub-mcp built from this repository. Dependencies come from package-lock.json alone (each
 # entry's version and integrity, see npm-sources.nix), so there is no vendor hash to keep up to date.
+# package.json is used as it is: the command runs the esbuild bundle dist/main.js, which carries what
+# it imports (Effect and the OTLP exporter too), so `npm prune --omit=dev` removing the dev dependencies
+# leaves it whole, and INFRAHUB_MCP_OTEL_ENABLED works with nothing added, as for npm users.
 {
   lib,
   buildNpmPackage,
@@ -15,21 +18,9 @@ let
 
   fetchNpmTarball = callPackage ./fetch-npm-tarball.nix { inherit nodejs; };
 
-  # npm users install effect and @effect/platform(-node) as peer dependencies, one copy shared with
-  # their own code. Here they are the application's own dependencies, so `npm prune --omit=dev`
-  # (which would drop them as the dev dependencies they also are) keeps them.
-  optionalPeers = builtins.attrNames (
-    lib.filterAttrs (_: meta: meta.optional or false) (packageJson.peerDependenciesMeta or { })
-  );
-  runtimePeers = removeAttrs (packageJson.peerDependencies or { }) optionalPeers;
-  packageForBuild = packageJson // {
-    dependencies = (packageJson.dependencies or { }) // runtimePeers;
-    devDependencies = removeAttrs (packageJson.devDependencies or { }) (builtins.attrNames runtimePeers);
-  };
-
   # What npm installs, each entry a fixed-output download checked against the lock's integrity.
   npmDeps = importNpmLock {
-    package = packageForBuild;
+    package = packageJson;
     inherit packageLock;
     packageSourceOverrides = lib.mapAttrs (_: fetchNpmTarball) (import ./npm-sources.nix packageLock);
   };
@@ -72,19 +63,10 @@ buildNpmPackage {
   inherit src nodejs npmDeps;
   npmConfigHook = importNpmLock.npmConfigHook;
 
-  # Install scripts stay off: the two dependencies that have one (@parcel/watcher, msgpackr-extract)
-  # ship prebuilt binaries or fall back to JavaScript, and the sandbox could not download anything.
+  # Install scripts stay off: the two dependencies that have one (@parcel/watcher, msgpackr-extract,
+  # both through the dev dependency @effect/platform-node) ship prebuilt binaries or fall back to
+  # JavaScript, and the sandbox could not download anything.
   npmRebuildFlags = [ "--ignore-scripts" ];
-
-  # @effect/opentelemetry is an optional peer dependency (for npm users it would drag in the whole
-  # OpenTelemetry SDK, which the OTLP exporter never loads). The Nix package keeps it, without the SDK,
-  # so INFRAHUB_MCP_OTEL_ENABLED works out of the box; `npm prune --omit=dev` would remove it.
-  preInstall = ''
-    cp -r node_modules/@effect/opentelemetry "$TMPDIR/effect-opentelemetry"
-  '';
-  postInstall = ''
-    cp -r "$TMPDIR/effect-opentelemetry" "$out/lib/node_modules/${packageJson.name}/node_modules/@effect/opentelemetry"
-  '';
 
   passthru = {
     inherit npmDeps nodejs;

@@ -1,49 +1,17 @@
-import { createRequire } from "node:module"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type { ServeCommand } from "../config/cli.js"
-import { ConfigurationError, ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../config/ServerConfig.js"
+import { ServerConfig, type ServerConfigShape, toEffectLogLevel } from "../config/ServerConfig.js"
 import { authLayer, logConfigWarnings, mcpCoreLayer, stateLayer } from "./layers.js"
 
-const OTLP_PACKAGE = "@effect/opentelemetry"
-
-/** The version range package.json accepts for it, so the advice installs one that fits this build. */
-const otlpPackageSpec = (): string => {
-  const pkg = createRequire(import.meta.url)("../../package.json") as { readonly peerDependencies?: Record<string, string> }
-  const range = pkg.peerDependencies?.[OTLP_PACKAGE]
-  return range === undefined ? OTLP_PACKAGE : `"${OTLP_PACKAGE}@${range}"`
-}
-
-/** The dynamic import failed because the optional peer dependency is not installed. */
-const isOtlpPackageMissing = (cause: unknown): boolean =>
-  cause instanceof Error && (cause as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && cause.message.includes(`'${OTLP_PACKAGE}'`)
-
 /**
- * OTLP export, loaded only when enabled: its modules cost start-up time nobody else should pay, and its
- * package is an optional peer dependency (it would bring the whole OpenTelemetry SDK to every install),
- * so a server without it says how to add it.
+ * OTLP export, loaded only when enabled: its modules cost start-up time nobody else should pay. The
+ * CLI bundle carries them (scripts/build.ts), so enabling it needs no package installed.
  */
-const telemetry = (config: ServerConfigShape): Layer.Layer<never, ConfigurationError> =>
+const telemetry = (config: ServerConfigShape): Layer.Layer<never> =>
   config.otelEnabled
-    ? Layer.unwrapEffect(
-      Effect.tryPromise({ try: () => import("./telemetry.js"), catch: (cause) => cause }).pipe(
-        Effect.catchAll((cause) =>
-          isOtlpPackageMissing(cause)
-            ? Effect.fail(
-              new ConfigurationError({
-                problems: [{
-                  variable: "INFRAHUB_MCP_OTEL_ENABLED",
-                  message: `INFRAHUB_MCP_OTEL_ENABLED=true needs the optional package ${OTLP_PACKAGE}, which is not installed: ` +
-                    `install it next to infrahub-mcp (npm install ${otlpPackageSpec()}, with -g for a global install), or unset INFRAHUB_MCP_OTEL_ENABLED.`
-                }]
-              })
-            )
-            : Effect.die(cause)
-        ),
-        Effect.map((module) => module.telemetryLayer(config))
-      )
-    )
+    ? Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./telemetry.js")), (module) => module.telemetryLayer(config)))
     : Layer.empty
 
 /**

@@ -20,8 +20,8 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
   readonly version: string
   readonly description: string
   readonly homepage: string
-  readonly peerDependencies: Record<string, string>
-  readonly peerDependenciesMeta: Record<string, { readonly optional?: boolean }>
+  readonly dependencies: Record<string, string>
+  readonly devDependencies: Record<string, string>
 }
 const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
   readonly packages: Record<string, { readonly version?: string; readonly integrity?: string }>
@@ -55,8 +55,7 @@ interface FlakeSummary {
     readonly meta: Record<string, string>
     readonly src: Record<string, boolean>
     readonly checkSource: Record<string, boolean>
-    readonly preInstall: string
-    readonly postInstall: string
+    readonly installHooks: ReadonlyArray<string>
   }
   readonly sources: Record<string, FetchedSource>
   readonly overlay: string
@@ -150,15 +149,13 @@ describe("flake.nix against stand-ins for nixpkgs", () => {
     })
   })
 
-  it("installs the required peer dependencies as the application's own, so pruning dev dependencies keeps them", () => {
-    const required = Object.keys(packageJson.peerDependencies).filter((name) => !packageJson.peerDependenciesMeta[name]?.optional)
-    expect(required).toEqual(expect.arrayContaining(["effect", "@effect/platform", "@effect/platform-node"]))
-    for (const name of required) {
-      expect(Object.keys(flake.package.npmDepsPackage.dependencies)).toContain(name)
-      expect(Object.keys(flake.package.npmDepsPackage.devDependencies)).not.toContain(name)
+  it("installs package.json as it is, with nothing copied in: the command is a bundle that carries Effect and the OTLP exporter", () => {
+    expect(flake.package.npmDepsPackage.dependencies).toEqual(packageJson.dependencies)
+    expect(flake.package.npmDepsPackage.devDependencies).toEqual(packageJson.devDependencies)
+    for (const bundled of ["effect", "@effect/platform", "@effect/platform-node", "@effect/opentelemetry"]) {
+      expect(Object.keys(packageJson.devDependencies)).toContain(bundled)
     }
-    expect(flake.package.preInstall).toContain("node_modules/@effect/opentelemetry")
-    expect(flake.package.postInstall).toContain(`$out/lib/node_modules/${packageJson.name}/node_modules/@effect/opentelemetry`)
+    expect(flake.package.installHooks).toEqual([])
   })
 
   it("builds from a source tree without documentation, so doc edits do not rebuild; the checks also see the tests", () => {

@@ -87,7 +87,10 @@ in
       };
       src = included package.src;
       checkSource = included package.passthru.checkSource;
-      inherit (package) preInstall postInstall;
+      installHooks = builtins.filter (hook: package ? ${hook}) [
+        "preInstall"
+        "postInstall"
+      ];
     };
     sources = builtins.mapAttrs (_: drv: {
       inherit (drv) name fetcher;
