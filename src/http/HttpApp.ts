@@ -1,20 +1,35 @@
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Duration, Effect, Either, Option } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { Duration, Effect, Either, Option, Redacted } from "effect"
 import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { AuthModeName } from "../auth/Principal.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
+import { limitBody } from "./bodyLimit.js"
+import { checkHost } from "./hostCheck.js"
+import { invalidRequest } from "./jsonRpc.js"
 import { McpHttp } from "./McpHttp.js"
 import { metricsJson, prometheusText } from "./metricsReport.js"
 import { OAuthRoutes } from "./OAuthRoutes.js"
+import { openStreamAtOnce } from "./sse.js"
+
+/** Who may read `/metrics`: anybody, a caller with the bearer token, or nobody. */
+export type MetricsAccess =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
+  | { readonly _tag: "Off"; readonly mode: AuthModeName }
 
 export interface HttpAppOptions {
   /** Origins accepted besides loopback ones (`scheme://host[:port]`). */
   readonly allowedOrigins: ReadonlyArray<string>
+  /** Host names accepted in `Host` besides IP addresses and `localhost` (see `hostCheck.ts`). */
+  readonly allowedHosts: ReadonlyArray<string> | "any"
   readonly prometheus: boolean
-  /** Largest `/mcp` request body accepted. */
+  /** Largest request body on any route (INFRAHUB_MCP_MAX_BODY_BYTES). */
   readonly maxBodyBytes: number
+  readonly metrics: MetricsAccess
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
@@ -35,7 +50,8 @@ const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string
 const webRequestOf = (request: HttpServerRequest.HttpServerRequest): Request => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
-  return new Request(new URL(request.url, `http://${request.headers["host"] ?? "localhost"}`), { method: request.method, headers })
+  const url = Option.getOrElse(HttpServerRequest.toURL(request), () => new URL(request.url, "http://localhost"))
+  return new Request(url, { method: request.method, headers })
 }
 
 const health = Effect.gen(function* () {
@@ -53,10 +69,38 @@ const health = Effect.gen(function* () {
   )
 })
 
-const MCP_BODY_TOO_LARGE = (limit: number) =>
-  json(413, { jsonrpc: "2.0", error: { code: -32600, message: `Request body over ${limit} bytes.` }, id: null })
+const jsonRpcError = (status: number, code: number, message: string) =>
+  json(status, { jsonrpc: "2.0", error: { code, message }, id: null })
 
-/** The HTTP surface: `/mcp`, `/health`, `/metrics` and the OAuth routes (or their 404s). */
+/** Compares secrets in constant time (digests first, so lengths do not leak either). */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest())
+
+/** Whether `/metrics` may be served to this request, or the refusal to send instead. */
+const metricsRefusal = (access: MetricsAccess, authorization: string | undefined): Option.Option<HttpServerResponse.HttpServerResponse> => {
+  switch (access._tag) {
+    case "Open":
+      return Option.none()
+    case "Off":
+      return Option.some(json(403, {
+        error: "forbidden",
+        error_description: `/metrics is off in auth mode '${access.mode}' unless INFRAHUB_MCP_METRICS_TOKEN is set: set it, and send Authorization: Bearer <that token>.`
+      }))
+    case "Token": {
+      const given = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+      if (given !== undefined && sameSecret(given, Redacted.value(access.token))) return Option.none()
+      return Option.some(json(401, {
+        error: "invalid_token",
+        error_description: "/metrics needs Authorization: Bearer <INFRAHUB_MCP_METRICS_TOKEN>; it was missing or wrong."
+      }, { "www-authenticate": `Bearer realm="infrahub-mcp-metrics"` }))
+    }
+  }
+}
+
+/**
+ * The HTTP surface: `/mcp`, `/health`, `/metrics` and the OAuth routes (or their 404s), behind the
+ * `Host` check and the body limit, which apply to every route.
+ */
 export const makeHttpApp = (options: HttpAppOptions) => {
   const mcp = Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -78,24 +122,25 @@ export const makeHttpApp = (options: HttpAppOptions) => {
         "www-authenticate": auth.left.challenge
       })
     }
-    const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > options.maxBodyBytes) return MCP_BODY_TOO_LARGE(options.maxBodyBytes)
     let parsedBody: unknown = undefined
     if (request.method === "POST") {
+      // Already bounded by `limitBody`: this reads from memory.
       const text = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-      if (Buffer.byteLength(text) > options.maxBodyBytes) return MCP_BODY_TOO_LARGE(options.maxBodyBytes)
       const parsed = Either.try(() => JSON.parse(text) as unknown)
-      if (Either.isLeft(parsed)) {
-        return json(400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error: the body is not valid JSON." }, id: null })
-      }
+      if (Either.isLeft(parsed)) return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")
+      const invalid = invalidRequest(parsed.right, webRequest.headers.get("mcp-protocol-version"))
+      if (Option.isSome(invalid)) return jsonRpcError(400, -32600, invalid.value)
       parsedBody = parsed.right
     }
     const sessions = yield* McpHttp
     const response = yield* sessions.handle(webRequest, parsedBody, auth.right)
-    return HttpServerResponse.fromWeb(response)
+    return HttpServerResponse.fromWeb(openStreamAtOnce(response))
   })
 
   const metrics = Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const refusal = metricsRefusal(options.metrics, request.headers["authorization"])
+    if (Option.isSome(refusal)) return refusal.value
     if (options.prometheus) {
       return HttpServerResponse.text(yield* prometheusText, { contentType: "text/plain; version=0.0.4" })
     }
@@ -120,6 +165,9 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     HttpRouter.post("/mcp", mcp),
     HttpRouter.get("/mcp", mcp),
     HttpRouter.del("/mcp", mcp),
-    HttpRouter.all("*", oauthOrNotFound)
+    HttpRouter.all("*", oauthOrNotFound),
+    // Outermost first: a wrong Host is refused before its body is read.
+    limitBody(options.maxBodyBytes),
+    checkHost(options.allowedHosts)
   )
 }
