@@ -134,9 +134,12 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
 
         const startPinger = (server: Server) =>
           Option.map(options.pingIntervalMs, (interval) =>
-            // A client that does not answer a ping is left to idle expiry, not dropped here.
+            // A client that does not answer a ping is left to idle expiry, not dropped here; one
+            // without a stream to receive it must not stall the next ping for the SDK's 60 s timeout.
             Runtime.runFork(runtime)(
               Effect.promise(() => server.ping().catch(() => undefined)).pipe(
+                Effect.timeout(Duration.millis(interval)),
+                Effect.ignore,
                 Effect.repeat(Schedule.spaced(Duration.millis(interval))),
                 Effect.delay(Duration.millis(interval))
               )
