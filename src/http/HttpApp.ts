@@ -1,7 +1,7 @@
+import { createHash, timingSafeEqual } from "node:crypto"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { createHash, timingSafeEqual } from "node:crypto"
 import { Duration, Effect, Either, Option, Redacted } from "effect"
 import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
@@ -72,6 +72,23 @@ const health = Effect.gen(function* () {
 const jsonRpcError = (status: number, code: number, message: string) =>
   json(status, { jsonrpc: "2.0", error: { code, message }, id: null })
 
+/**
+ * A POST's JSON-RPC payload, or the error answer: -32700 for what is not JSON, -32600 for JSON that
+ * is not an acceptable JSON-RPC payload. The body is already in memory and bounded (`limitBody`).
+ */
+const jsonRpcBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.map(request.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+    Either.try(() => JSON.parse(text) as unknown).pipe(
+      Either.mapLeft(() => jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")),
+      Either.flatMap((parsed) =>
+        Option.match(invalidRequest(parsed, request.headers["mcp-protocol-version"] ?? null), {
+          onNone: () => Either.right(parsed),
+          onSome: (message) => Either.left(jsonRpcError(400, -32600, message))
+        })
+      )
+    )
+  )
+
 /** Compares secrets in constant time (digests first, so lengths do not leak either). */
 const sameSecret = (given: string, expected: string): boolean =>
   timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest())
@@ -122,18 +139,10 @@ export const makeHttpApp = (options: HttpAppOptions) => {
         "www-authenticate": auth.left.challenge
       })
     }
-    let parsedBody: unknown = undefined
-    if (request.method === "POST") {
-      // Already bounded by `limitBody`: this reads from memory.
-      const text = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-      const parsed = Either.try(() => JSON.parse(text) as unknown)
-      if (Either.isLeft(parsed)) return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")
-      const invalid = invalidRequest(parsed.right, webRequest.headers.get("mcp-protocol-version"))
-      if (Option.isSome(invalid)) return jsonRpcError(400, -32600, invalid.value)
-      parsedBody = parsed.right
-    }
+    const body = request.method === "POST" ? yield* jsonRpcBody(request) : Either.right(undefined)
+    if (Either.isLeft(body)) return body.left
     const sessions = yield* McpHttp
-    const response = yield* sessions.handle(webRequest, parsedBody, auth.right)
+    const response = yield* sessions.handle(webRequest, body.right, auth.right)
     return HttpServerResponse.fromWeb(openStreamAtOnce(response))
   })
 

@@ -191,14 +191,16 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
               yield* Effect.logWarning(`mcp_session_refused reason=capacity max=${options.maxSessions}`)
               return jsonRpcError(503, -32000, `This server already holds its maximum of ${options.maxSessions} MCP sessions; retry later (idle sessions expire).`)
             }
-            const { server, transport } = yield* openSession(auth, sessionId)
-            const response = yield* Effect.promise(() => transport.handleRequest(request, { parsedBody, authInfo: toAuthInfo(auth, "") }))
-            // The SDK refused the initialize (bad protocol version, …): nothing to keep.
-            if (transport.sessionId === undefined) {
-              yield* Effect.promise(() => server.close().catch(() => undefined))
-              yield* release(sessionId, auth.principal.id)
-            }
-            return response
+            return yield* Effect.gen(function* () {
+              const { server, transport } = yield* openSession(auth, sessionId)
+              const response = yield* Effect.promise(() => transport.handleRequest(request, { parsedBody, authInfo: toAuthInfo(auth, "") }))
+              // The SDK refused the initialize (bad protocol version, …): nothing to keep.
+              if (transport.sessionId === undefined) {
+                yield* Effect.promise(() => server.close().catch(() => undefined))
+                yield* release(sessionId, auth.principal.id)
+              }
+              return response
+            }).pipe(Effect.onError(() => release(sessionId, auth.principal.id)))
           })
 
         const stateful = (request: Request, parsedBody: unknown, auth: RequestAuth) =>
