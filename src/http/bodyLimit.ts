@@ -15,7 +15,7 @@ export class BodyUnreadable extends Data.TaggedError("BodyUnreadable")<{ readonl
 /**
  * Reads a Node request stream up to `limit` bytes. Past the limit it stops listening and pauses the
  * stream instead of draining or destroying it: the 413 can still be written on the same socket, and
- * the rest of the upload is never read into memory (the connection closes after the answer).
+ * the rest of the upload is never read into memory.
  */
 const readUpTo = (source: Readable, limit: number): Effect.Effect<Uint8Array<ArrayBuffer>, BodyTooLarge | BodyUnreadable> =>
   Effect.async((resume) => {
@@ -99,8 +99,10 @@ export const bodyTooLargeResponse = (limit: number) =>
       error: "request_too_large",
       error_description: `The request body is larger than ${limit} bytes (INFRAHUB_MCP_MAX_BODY_BYTES), so it was not read; send a smaller request.`
     },
-    // The unread rest of the upload must not be taken for the next request on this connection.
-    { status: 413, headers: { connection: "close" } }
+    // No `Connection: close`: closing at once would reset a client still uploading before it reads
+    // this answer. The rest of the body stays unread (the socket is paused, so nothing is buffered)
+    // until the client gives up or INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT closes the connection.
+    { status: 413 }
   )
 
 /**
