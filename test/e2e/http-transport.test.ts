@@ -44,6 +44,18 @@ const openSession = async (url: string, headers: Record<string, string> = {}): P
 /** tools/list on an existing session: 200 while the session lives. */
 const listTools = (url: string, sessionId: string) => post(url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, sessionHeaders(sessionId))
 
+/** Resolves once the server's stderr contains `text` (the test timeout bounds the wait). */
+const logged = (server: HttpServerProcess, text: string) =>
+  new Promise<void>((resolve) => {
+    const check = () => {
+      if (!server.stderr().includes(text)) return
+      server.child.stderr?.off("data", check)
+      resolve()
+    }
+    server.child.stderr?.on("data", check)
+    check()
+  })
+
 const SESSION_NOT_FOUND = {
   jsonrpc: "2.0",
   error: { code: -32001, message: "Session not found: it expired or was closed. Initialize a new session." },
@@ -110,7 +122,8 @@ describe("a server with default session limits", () => {
     const after = await listTools(server.url, sessionId)
     expect(after.status).toBe(404)
     expect(JSON.parse(after.text)).toEqual(SESSION_NOT_FOUND)
-    expect(server.stderr()).toContain(`mcp_session_closed session=${sessionId} reason=client`)
+    // The log line travels over another pipe than the HTTP answer: wait for it rather than race it.
+    await logged(server, `mcp_session_closed session=${sessionId} reason=client`)
   })
 
   it("answers an unknown session id with 404 and a request without one with 400", async () => {
