@@ -95,6 +95,8 @@ export class CredentialCheck extends Context.Tag("infrahub-mcp/CredentialCheck")
 
         const ask = (auth: RequestAuth) =>
           client.graphql({ query: WHO_AM_I }).pipe(
+            // An idempotent read: one retry rides out a kept-alive connection Infrahub just closed.
+            Effect.retry({ times: 1, while: (error) => error._tag === "InfrahubUnreachable" }),
             Effect.provideService(InfrahubCredentials, auth.credential),
             Effect.asVoid,
             Effect.catchAll(classify(auth))

@@ -175,7 +175,7 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     HttpRouter.get("/mcp", mcp),
     HttpRouter.del("/mcp", mcp),
     HttpRouter.all("*", oauthOrNotFound),
-    // Outermost first: a wrong Host is refused before its body is read.
+    // Each wraps what is above it: the Host check runs first, so a wrong Host is refused unread.
     limitBody(options.maxBodyBytes),
     checkHost(options.allowedHosts)
   )

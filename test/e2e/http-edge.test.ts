@@ -181,22 +181,27 @@ describe("the Host check (DNS rebinding)", () => {
 
 describe("/metrics access", () => {
   const TOKEN = "metrics-secret-0123456789"
-  const servers: Array<HttpServerProcess> = []
-  const start = async (env: Record<string, string>) => {
-    const server = await startHttpServer(env)
-    servers.push(server)
-    return `${baseOf(server.url)}/metrics`
-  }
+  let servers: ReadonlyArray<HttpServerProcess> = []
+  const metricsOf = (index: number) => `${baseOf(servers[index]?.url ?? "http://0.0.0.0")}/metrics`
+
+  beforeAll(async () => {
+    servers = await Promise.all([
+      startHttpServer(serverEnv(sandbox)),
+      startHttpServer({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_MCP_AUTH_MODE: "token-passthrough" }),
+      startHttpServer(serverEnv(sandbox, { INFRAHUB_MCP_METRICS_TOKEN: TOKEN })),
+      startHttpServer({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_MCP_AUTH_MODE: "basic-passthrough", INFRAHUB_MCP_METRICS_TOKEN: TOKEN })
+    ])
+  })
   afterAll(async () => {
-    for (const server of servers) await server.stop()
+    await Promise.all(servers.map((server) => server.stop()))
   })
 
   it("is open in auth mode none without a token", async () => {
-    expect((await send(await start(serverEnv(sandbox)))).status).toBe(200)
+    expect((await send(metricsOf(0))).status).toBe(200)
   })
 
   it("is off in the passthrough modes without INFRAHUB_MCP_METRICS_TOKEN, saying how to turn it on", async () => {
-    const answer = await send(await start({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_MCP_AUTH_MODE: "token-passthrough" }))
+    const answer = await send(metricsOf(1))
     expect(answer.status).toBe(403)
     expect(JSON.parse(answer.text)).toEqual({
       error: "forbidden",
@@ -205,8 +210,7 @@ describe("/metrics access", () => {
   })
 
   it("needs Authorization: Bearer <INFRAHUB_MCP_METRICS_TOKEN> when the token is set, in any mode", async () => {
-    for (const env of [serverEnv(sandbox, { INFRAHUB_MCP_METRICS_TOKEN: TOKEN }), { INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_MCP_AUTH_MODE: "basic-passthrough", INFRAHUB_MCP_METRICS_TOKEN: TOKEN }]) {
-      const url = await start(env)
+    for (const url of [metricsOf(2), metricsOf(3)]) {
       for (const authorization of [undefined, "Bearer wrong", `Basic ${TOKEN}`, `Bearer ${TOKEN}x`]) {
         const answer = await send(url, { headers: authorization === undefined ? {} : { authorization } })
         expect(answer.status, authorization).toBe(401)

@@ -154,14 +154,17 @@ describe("token-passthrough under a junk-token flood", () => {
 
   // The 1000-token flood runs in-process (test/http/junk-flood.test.ts); here the wire and the CLI.
   it("a flood of junk-token initializes is refused with 401 and a real user still opens a session", async () => {
-    const statuses = await Promise.all(
+    const answers = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
         const response = await postMcp(server.url, { authorization: `Bearer junk-${i}` })
-        await response.arrayBuffer()
-        return response.status
+        return { status: response.status, session: response.headers.get("mcp-session-id"), body: await response.text() }
       })
     )
-    expect(new Set(statuses)).toEqual(new Set([401]))
+    // Each is refused without a session: 401 from Infrahub's answer, or (should the loaded machine
+    // drop a connection to Infrahub) 503 "could not be checked"; never a session, never anything else.
+    expect(answers.filter((answer) => answer.session !== null)).toEqual([])
+    expect(answers.filter((answer) => answer.status !== 401 && !(answer.status === 503 && answer.body.includes("could not be checked")))).toEqual([])
+    expect(answers.filter((answer) => answer.status === 401).length).toBeGreaterThan(0)
     const client = await connectHttp(server.url, { authorization: "Bearer token-a" })
     expect((await client.listTools()).tools.length).toBeGreaterThan(0)
     await client.close()
