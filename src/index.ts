@@ -5,12 +5,13 @@
  * ```ts
  * import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
- * import { authLayer, httpServerLayer, mcpCoreLayer, ServerConfig } from "infrahub-mcp"
+ * import { authLayer, httpServerLayer, mcpCoreLayer, ServerConfig, stateLayer } from "infrahub-mcp"
  *
  * const program = Effect.gen(function* () {
  *   const config = yield* ServerConfig.load({ transport: "streamable-http", host: "127.0.0.1", port: 8001 })
  *   const server = httpServerLayer(config, (url) => Effect.log(`MCP on ${url}/mcp`)).pipe(
- *     Layer.provide(Layer.merge(mcpCoreLayer(config), authLayer(config)))
+ *     Layer.provide(Layer.merge(mcpCoreLayer(config), authLayer(config))),
+ *     Layer.provideMerge(stateLayer(config))
  *   )
  *   return yield* Layer.launch(server)
  * })
@@ -29,7 +30,7 @@ export {
 } from "./config/ServerConfig.js"
 
 /** The transport-independent core (client, schema catalog, session branches, tools, SDK bridge). */
-export { authLayer, infrahubLayer, logConfigWarnings, mcpCoreLayer } from "./app/layers.js"
+export { authLayer, infrahubLayer, logConfigWarnings, mcpCoreLayer, stateLayer } from "./app/layers.js"
 
 /** Streamable HTTP on a Node HTTP server (`/mcp`, `/health`, `/metrics`, OAuth routes). */
 export { httpServerLayer } from "./app/http.js"
@@ -38,8 +39,10 @@ export { httpServerLayer } from "./app/http.js"
 export { serveStdio } from "./app/stdio.js"
 
 /** The HTTP app (an `HttpRouter`) and its session manager, for hosts with their own server. */
-export { type HttpAppOptions, makeHttpApp } from "./http/HttpApp.js"
+export { type HttpAppOptions, makeHttpApp, type MetricsAccess } from "./http/HttpApp.js"
 export { McpHttp, type McpHttpOptions } from "./http/McpHttp.js"
+export { CredentialCheck, CredentialCheckUnavailable, CredentialRejected } from "./http/CredentialCheck.js"
+export { ListenFailed } from "./http/listen.js"
 export { OAuthRoutes } from "./http/OAuthRoutes.js"
 
 /** Request-scoped services: who calls, and the credential their Infrahub calls use. */

@@ -7,7 +7,7 @@ import { stderrLogger } from "./app/logging.js"
 import { parseCli, type Command } from "./config/cli.js"
 import { VERSION } from "./version.js"
 
-/** Exit codes: 0 done, 1 runtime failure, 2 bad command line or configuration (as argparse does). */
+/** Exit codes: 0 done, 1 runtime failure (including a port or address we cannot listen on), 2 bad command line or configuration (as argparse does). */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
 
@@ -61,9 +61,8 @@ const main = Effect.suspend(() => {
         if (tagged._tag === "ConfigurationError" || tagged._tag === "SandboxStartError" || tagged._tag === "OidcStartupError") {
           return fail(EXIT_USAGE, tagged.message ?? tagged._tag)
         }
-        if (tagged._tag === "ServeError") {
-          return fail(EXIT_FAILURE, `Cannot listen: ${String((error as { cause?: unknown }).cause ?? tagged.message)}. Choose another --port or stop the process using it.`)
-        }
+        // The same exit code for every command that listens (serve, demo, sandbox): the environment, not the command line.
+        if (tagged._tag === "ListenFailed") return fail(EXIT_FAILURE, tagged.message ?? tagged._tag)
       }
       return fail(EXIT_FAILURE, `infrahub-mcp stopped: ${error instanceof Error ? error.message : String(error)}`)
     })

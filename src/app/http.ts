@@ -1,22 +1,51 @@
 import { createServer } from "node:http"
 import * as HttpServer from "@effect/platform/HttpServer"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { AuthMode } from "../auth/AuthMode.js"
 import type { Fingerprints } from "../auth/fingerprint.js"
 import type { ServerConfigShape } from "../config/ServerConfig.js"
 import { formatAddress } from "../http/address.js"
-import { makeHttpApp } from "../http/HttpApp.js"
+import { CredentialCheck, DEFAULT_TRUST } from "../http/CredentialCheck.js"
+import { makeHttpApp, type MetricsAccess } from "../http/HttpApp.js"
+import { ListenFailed } from "../http/listen.js"
 import { McpHttp } from "../http/McpHttp.js"
 import type { OAuthRoutes } from "../http/OAuthRoutes.js"
 import type { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import type { McpBridge } from "../mcp/McpBridge.js"
 import type { SessionBranches } from "../session/SessionBranches.js"
+import type { StateStore } from "../state/StateStore.js"
 
-/** Largest `/mcp` request body accepted (a tool call with big variables is far below this). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024
+/** How often Node looks for connections past their header or request timeout (its default is 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000
+
+/** `/metrics` is operational data: open only where everybody already shares one identity. */
+const metricsAccess = (config: ServerConfigShape): MetricsAccess =>
+  Option.match(config.http.metricsToken, {
+    onSome: (token) => ({ _tag: "Token", token }),
+    onNone: () => (config.auth.mode === "none" ? { _tag: "Open" } : { _tag: "Off", mode: config.auth.mode })
+  })
+
+/**
+ * The Node server with the limits slow or greedy clients meet: a client that trickles its headers or
+ * body is cut off, idle keep-alive connections close, and connections past the cap are refused.
+ * `requestTimeout` covers receiving the request only, so long SSE responses are not cut by it.
+ */
+const nodeServer = (config: ServerConfigShape) => {
+  const limits = config.http.server
+  return () => {
+    const server = createServer({
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
+    })
+    server.maxConnections = limits.maxConnections
+    return server
+  }
+}
 
 /**
  * The Streamable HTTP server: `/mcp` with bounded sessions, `/health`, `/metrics` and the OAuth
@@ -25,22 +54,37 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024
 export const httpServerLayer = <E, R>(
   config: ServerConfigShape,
   onListening: (baseUrl: string) => Effect.Effect<void, E, R>
-): Layer.Layer<never, E | HttpServerError.ServeError, McpBridge | SessionBranches | AuthMode | InfrahubClient | OAuthRoutes | Fingerprints | R> => {
+): Layer.Layer<
+  never,
+  E | ListenFailed,
+  McpBridge | SessionBranches | AuthMode | InfrahubClient | OAuthRoutes | Fingerprints | StateStore | R
+> => {
   const app = makeHttpApp({
     allowedOrigins: config.http.allowedOrigins,
+    allowedHosts: config.http.allowedHosts,
     prometheus: config.prometheusEnabled,
-    maxBodyBytes: MAX_BODY_BYTES
+    maxBodyBytes: config.http.maxBodyBytes,
+    metrics: metricsAccess(config)
   })
+  // The passthrough modes carry each caller's own credential: prove it before it costs a session.
+  const credentialCheck =
+    config.auth.mode === "token-passthrough" || config.auth.mode === "basic-passthrough"
+      ? CredentialCheck.againstInfrahub({ trustFor: DEFAULT_TRUST })
+      : CredentialCheck.trusted
   const sessions = McpHttp.layer({
     stateless: config.http.stateless,
     maxSessions: config.http.maxSessions,
+    maxSessionsPerPrincipal: config.http.maxSessionsPerPrincipal,
     idleTimeoutMs: config.http.sessionIdleTimeoutMs,
     pingIntervalMs: config.pingIntervalMs
-  })
+  }).pipe(Layer.provide(credentialCheck))
+  const listener = NodeHttpServer.layer(nodeServer(config), { host: config.host, port: config.port }).pipe(
+    Layer.mapError((error) => new ListenFailed({ host: config.host, port: config.port, cause: error.cause }))
+  )
   const announce = Layer.effectDiscard(HttpServer.addressWith((address) => onListening(formatAddress(address))))
   return HttpServer.serve(app).pipe(
     Layer.merge(announce),
     Layer.provide(sessions),
-    Layer.provide(NodeHttpServer.layer(() => createServer(), { host: config.host, port: config.port }))
+    Layer.provide(listener)
   )
 }

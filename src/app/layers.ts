@@ -17,7 +17,7 @@ import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { allTools } from "../mcp/tools/index.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import { memoryStoreLayer } from "../state/memoryStore.js"
-import type { StateStore } from "../state/StateStore.js"
+import { StateStore } from "../state/StateStore.js"
 import { SERVER_NAME, VERSION } from "../version.js"
 import { layerUndiciOnFirstUse } from "./lazyHttpClient.js"
 
@@ -126,11 +126,14 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
     writeScopes: config.auth.mode === "oidc" ? Option.some(config.auth.writeScopes) : Option.none()
   })
   const registries = Layer.mergeAll(
-    ToolRegistry.layer(allTools, {
-      maxResponseBytes: config.maxResponseBytes,
-      rateLimiter: Option.map(config.rateLimit, makeRateLimiter),
-      retry: config.retry
-    }),
+    // The rate buckets live in the state store (one per principal).
+    Layer.unwrapEffect(Effect.map(StateStore, (store) =>
+      ToolRegistry.layer(allTools, {
+        maxResponseBytes: config.maxResponseBytes,
+        rateLimiter: Option.map(config.rateLimit, (rate) => makeRateLimiter(store, rate)),
+        retry: config.retry
+      })
+    )),
     ResourceRegistry.layer({ maxResponseBytes: config.maxResponseBytes })
   ).pipe(Layer.provideMerge(Layer.merge(sessions, policy)))
   return McpBridge.layer({ name: SERVER_NAME, version: VERSION, readOnly: config.readOnly }).pipe(

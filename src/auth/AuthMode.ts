@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -42,13 +43,29 @@ export interface AuthModeShape {
   readonly sharedCredential: Option.Option<Credential>
 }
 
-/** `Bearer <token>` (any case) or a raw token; `None` for anything else (another scheme, blanks). */
-export const tokenFromHeader = (value: string | null): Option.Option<string> => {
-  if (value === null) return Option.none()
-  const trimmed = value.trim()
-  const bearer = /^bearer(?:\s+(.*))?$/i.exec(trimmed)
-  const token = bearer === null ? trimmed : (bearer[1] ?? "").trim()
-  return token.length === 0 || /\s/.test(token) ? Option.none() : Option.some(token)
+/** Why a header holds no usable credential: absent (or blank), or present in a form we refuse. */
+export type CredentialProblem = "missing" | "malformed"
+
+// RFC 9110 §11.2 token68: what a bearer token (or a raw Infrahub token) is made of.
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/
+
+// Registered HTTP authentication schemes (IANA): a header holding only one of these names is a
+// client that meant a scheme and forgot its credentials, never a raw token.
+const SCHEMES = new Set(["basic", "bearer", "digest", "dpop", "gnap", "hoba", "mutual", "negotiate", "ntlm", "oauth", "privatetoken", "scram-sha-1", "scram-sha-256", "vapid", "concealed", "token"])
+
+/**
+ * `Bearer <token>` (any case) or a raw token. Anything else is refused rather than guessed at:
+ * another scheme (`Basic …`), a scheme without credentials (`Basic`, `Bearer`), or a value that is
+ * not a token (`Bearer:abc`, spaces inside) would otherwise reach Infrahub as a "token".
+ */
+export const tokenFromHeader = (value: string | null): Either.Either<string, CredentialProblem> => {
+  const trimmed = value?.trim() ?? ""
+  if (trimmed === "") return Either.left("missing")
+  const parts = trimmed.split(/\s+/)
+  const [first = "", second, ...rest] = parts
+  const token = second === undefined ? first : first.toLowerCase() === "bearer" && rest.length === 0 ? second : undefined
+  if (token === undefined || !TOKEN68.test(token) || SCHEMES.has(token.toLowerCase())) return Either.left("malformed")
+  return Either.right(token)
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
@@ -65,11 +82,13 @@ export const basicFromHeader = (value: string | null): Option.Option<{ username:
   return Option.some({ username: decoded.slice(0, colon), password: decoded.slice(colon + 1) })
 }
 
-const rejected = (mode: AuthModeName, header: string, scheme: "Bearer" | "Basic", expected: string) =>
+const rejected = (mode: AuthModeName, header: string, scheme: "Bearer" | "Basic", expected: string, problem: CredentialProblem) =>
   new AuthRejected({
     status: 401,
     error: "invalid_request",
-    description: `Auth mode '${mode}' needs your own Infrahub credential in the ${header} header (${expected}); none was found, so the request was refused.`,
+    description: problem === "missing"
+      ? `Auth mode '${mode}' needs your own Infrahub credential in the ${header} header (${expected}); none was found, so the request was refused.`
+      : `Auth mode '${mode}' needs your own Infrahub credential in the ${header} header as ${expected}; the header holds something else, so the request was refused. Check the client's header configuration.`,
     challenge: scheme === "Basic" ? `Basic realm="infrahub-mcp", charset="UTF-8"` : `Bearer realm="infrahub-mcp"`
   })
 
@@ -97,10 +116,10 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
         processAuth: Option.none(),
         sharedCredential: Option.none(),
         authenticate: (request) =>
-          Option.match(tokenFromHeader(request.headers.get(header)), {
-            onNone: () =>
-              Effect.fail(rejected("token-passthrough", header, "Bearer", header.toLowerCase() === "authorization" ? "Bearer <token>" : "<token>")),
-            onSome: (token) => {
+          Either.match(tokenFromHeader(request.headers.get(header)), {
+            onLeft: (problem) =>
+              Effect.fail(rejected("token-passthrough", header, "Bearer", header.toLowerCase() === "authorization" ? "Bearer <token>" : "<token>", problem)),
+            onRight: (token) => {
               const credential = apiToken(token)
               const id = `token:${fingerprints.credential(credential).slice(0, 12)}`
               return Effect.succeed({ credential, principal: { id, user: undefined, scopes: [], mode: "token-passthrough" } })
@@ -119,7 +138,14 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
         sharedCredential: Option.none(),
         authenticate: (request) =>
           Option.match(basicFromHeader(request.headers.get(header)), {
-            onNone: () => Effect.fail(rejected("basic-passthrough", header, "Basic", "Basic base64(username:password)")),
+            onNone: () =>
+              Effect.fail(rejected(
+                "basic-passthrough",
+                header,
+                "Basic",
+                "Basic base64(username:password)",
+                (request.headers.get(header)?.trim() ?? "") === "" ? "missing" : "malformed"
+              )),
             onSome: ({ username, password: secret }) => {
               const credential = password(username, secret)
               const id = `user:${fingerprints.credential(credential).slice(0, 12)}`

@@ -13,6 +13,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
+import { hostnameOf } from "../http/hostCheck.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {
   closest,
@@ -132,6 +133,24 @@ export interface ServerConfigShape {
     /** Origins accepted in `Origin` besides loopback, normalised (`scheme://host[:port]`). */
     readonly allowedOrigins: ReadonlyArray<string>
     readonly stateless: boolean
+    /** Sessions one principal may hold; `none` in auth mode `none`, where every caller is one principal. */
+    readonly maxSessionsPerPrincipal: Option.Option<number>
+    /** Largest request body on every route; reading stops there. */
+    readonly maxBodyBytes: number
+    /**
+     * Host names accepted in `Host` (lower case, without port) besides IP literals and `localhost`:
+     * the `--host` name, the OIDC base URL's host and `INFRAHUB_MCP_ALLOWED_HOSTS`; `"any"` for `*`.
+     */
+    readonly allowedHosts: ReadonlyArray<string> | "any"
+    /** `INFRAHUB_MCP_METRICS_TOKEN`: the bearer token `/metrics` requires. */
+    readonly metricsToken: Option.Option<Redacted.Redacted<string>>
+    /** Node's HTTP server limits (slow clients, idle and excess connections). */
+    readonly server: {
+      readonly headersTimeoutMs: number
+      readonly requestTimeoutMs: number
+      readonly keepAliveTimeoutMs: number
+      readonly maxConnections: number
+    }
   }
   readonly maxResponseBytes: number
   /** `INFRAHUB_MCP_*` names that are set but mean nothing here (likely typos). Also in `warnings`. */
@@ -302,6 +321,22 @@ export const parseEnvironment = (
   const allowedOrigins = setting("INFRAHUB_MCP_ALLOWED_ORIGINS", [] as ReadonlyArray<string>, parseOrigins)
   const statelessEnv = setting("INFRAHUB_MCP_STATELESS", false, parseBoolean)
   const maxResponseBytes = setting("INFRAHUB_MCP_MAX_RESPONSE_BYTES", 500_000, (n, v) => parseInteger(n, v, { min: 1024 }, "bytes"))
+  const perPrincipal = setting("INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL", 20, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
+  const maxBodyBytes = setting("INFRAHUB_MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, (n, v) => parseInteger(n, v, { min: 1024, max: 64 * 1024 * 1024 }, "bytes"))
+  const extraHosts = setting("INFRAHUB_MCP_ALLOWED_HOSTS", [] as ReadonlyArray<string> | "any", parseHosts)
+  const httpSeconds = (name: PlainVariableName, fallback: number) =>
+    setting(name, fallback, (n, v) => parseInteger(n, v, { min: 1, max: 3600 }, "seconds"))
+  const headersTimeout = httpSeconds("INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT", 10)
+  const requestTimeout = httpSeconds("INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT", 30)
+  const keepAliveTimeout = httpSeconds("INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT", 5)
+  const maxConnections = setting("INFRAHUB_MCP_HTTP_MAX_CONNECTIONS", 2048, (n, v) => parseInteger(n, v, { min: 1, max: 1_000_000 }))
+  // Node refuses to start a server whose header timeout exceeds its request timeout.
+  if (headersTimeout > requestTimeout) {
+    problems.push(problem(
+      "INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT",
+      `INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT (${headersTimeout} s) is longer than INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT (${requestTimeout} s), which covers the headers too: lower the first or raise the second.`
+    ))
+  }
 
   // --- auth settings -----------------------------------------------------------------------------
   const header = passthrough ? setting("INFRAHUB_MCP_TOKEN_PASSTHROUGH_HEADER", "Authorization", parseHeaderName) : "Authorization"
@@ -309,6 +344,13 @@ export const parseEnvironment = (
     ? setting("INFRAHUB_MCP_AUTH_SCOPES_WRITE", ["write"] as ReadonlyArray<string>, parseScopes)
     : ["write"]
   const oidc = mode === "oidc" ? parseOidc(raw, take, problems) : Option.none()
+  const allowedHosts = extraHosts === "any"
+    ? "any"
+    : [...new Set([
+      ...(isWildcardAddress(cli.host) ? [] : [hostnameOf(cli.host)]),
+      ...Option.toArray(Option.map(oidc, (settings) => new URL(settings.baseUrl).hostname)),
+      ...extraHosts
+    ])]
 
   // --- warnings ----------------------------------------------------------------------------------
   if (modeKnown) {
@@ -365,7 +407,17 @@ export const parseEnvironment = (
       maxSessions,
       sessionIdleTimeoutMs: idleSeconds * 1000,
       allowedOrigins,
-      stateless: cli.stateless === true || statelessEnv
+      stateless: cli.stateless === true || statelessEnv,
+      maxSessionsPerPrincipal: mode === "none" ? Option.none() : Option.some(perPrincipal),
+      maxBodyBytes,
+      allowedHosts,
+      metricsToken: raw.INFRAHUB_MCP_METRICS_TOKEN,
+      server: {
+        headersTimeoutMs: headersTimeout * 1000,
+        requestTimeoutMs: requestTimeout * 1000,
+        keepAliveTimeoutMs: keepAliveTimeout * 1000,
+        maxConnections
+      }
     },
     maxResponseBytes,
     unknownVariables: presence.unknown,
@@ -395,6 +447,32 @@ const parseScopes = (variable: string, value: string): Parsed<ReadonlyArray<stri
     ))
   }
   return Either.right([...new Set(scopes)])
+}
+
+const isWildcardAddress = (host: string): boolean => ["0.0.0.0", "::", "[::]"].includes(host.trim())
+
+// RFC 1123 host names (letters, digits, hyphens, dots); IP literals are always accepted anyway.
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/
+
+const parseHosts = (variable: string, value: string): Parsed<ReadonlyArray<string> | "any"> => {
+  const items = parseList(value)
+  if (items.includes("*")) {
+    return items.length === 1
+      ? Either.right("any")
+      : Either.left(problem(variable, `${variable} mixes * with host names: use * alone (accept any Host) or list the names.`))
+  }
+  const hosts: Array<string> = []
+  for (const item of items) {
+    const host = hostnameOf(item)
+    if (!HOST_NAME.test(host)) {
+      return Either.left(problem(
+        variable,
+        `${variable} contains ${JSON.stringify(item)}, which is not a host name: list the names clients use to reach this server, separated by commas, e.g. mcp.example.com,mcp.internal (no scheme, no path).`
+      ))
+    }
+    hosts.push(host)
+  }
+  return Either.right(hosts)
 }
 
 const MIN_SIGNING_KEY_LENGTH = 32

@@ -2,6 +2,7 @@
  * Command-line parsing for `infrahub-mcp [serve|sandbox|demo]`. Pure: `bin.ts` turns the result into
  * a program or a usage message and an exit code. `serve` keeps the Python server's flags and defaults.
  */
+import { isIPv4 } from "node:net"
 import { parseArgs } from "node:util"
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
@@ -316,9 +317,16 @@ const parsePort = (raw: string, problems: Array<string>): number | undefined => 
 }
 
 const parseHost = (raw: string, problems: Array<string>): string | undefined => {
-  if (raw.trim() !== "" && !/[\s/]/.test(raw)) return raw
-  problems.push(`Option --host ${JSON.stringify(raw)} is not a host: use a host name or IP address to bind, e.g. 127.0.0.1 or 0.0.0.0.`)
-  return undefined
+  if (raw.trim() === "" || /[\s/]/.test(raw)) {
+    problems.push(`Option --host ${JSON.stringify(raw)} is not a host: use a host name or IP address to bind, e.g. 127.0.0.1 or 0.0.0.0.`)
+    return undefined
+  }
+  // Four dotted numbers are meant as an IPv4 address; a resolver would only report "not found".
+  if (/^\d+(?:\.\d+){3}$/.test(raw) && !isIPv4(raw)) {
+    problems.push(`Option --host ${JSON.stringify(raw)} is not a valid IPv4 address: each of the four numbers must be 0-255, e.g. 127.0.0.1 or 0.0.0.0.`)
+    return undefined
+  }
+  return raw
 }
 
 const parseEnum = <const T extends string>(

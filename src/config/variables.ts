@@ -62,11 +62,11 @@ export const VARIABLES = {
   },
   INFRAHUB_MCP_RATE_LIMIT_RPS: {
     secret: false, origin: "python", default: "0",
-    description: "Tool calls per second for the whole server (0 disables, at most 10000); calls over the rate are refused with the wait time."
+    description: "Tool calls per second for each caller (token, user or OIDC subject; in auth mode none everybody is one caller) (0 disables, at most 10000); calls over the rate are refused with the wait time."
   },
   INFRAHUB_MCP_RATE_LIMIT_BURST: {
     secret: false, origin: "python", default: "0",
-    description: "Token-bucket burst (0 = twice the rate)."
+    description: "Token-bucket burst per caller (0 = twice the rate)."
   },
   INFRAHUB_MCP_RETRY_MAX_ATTEMPTS: {
     secret: false, origin: "python", default: "0",
@@ -179,6 +179,38 @@ export const VARIABLES = {
   INFRAHUB_MCP_MAX_RESPONSE_BYTES: {
     secret: false, origin: "ours", default: "500000",
     description: "Largest tool result in bytes (>= 1024); larger results are refused with advice."
+  },
+  INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL: {
+    secret: false, origin: "ours", default: "20",
+    description: "Most concurrent MCP sessions one caller (token, user or OIDC subject) may hold over HTTP (1-100000); not applied in auth mode none, where every caller is the same identity."
+  },
+  INFRAHUB_MCP_MAX_BODY_BYTES: {
+    secret: false, origin: "ours", default: "4194304",
+    description: "Largest HTTP request body in bytes on every route (1024-67108864); reading stops at the limit and the request gets 413."
+  },
+  INFRAHUB_MCP_ALLOWED_HOSTS: {
+    secret: false, origin: "ours", default: undefined,
+    description: "Comma-separated host names accepted in the Host header besides IP addresses, localhost, the --host name and the OIDC base URL's host; * accepts any (DNS-rebinding protection off)."
+  },
+  INFRAHUB_MCP_METRICS_TOKEN: {
+    secret: true, origin: "ours", default: undefined,
+    description: "Bearer token /metrics requires when set. Unset, /metrics is open in auth mode none and off in the other modes."
+  },
+  INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT: {
+    secret: false, origin: "ours", default: "10",
+    description: "Seconds a client may take to send a request's headers (1-3600, at most HTTP_REQUEST_TIMEOUT); then the connection is closed."
+  },
+  INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT: {
+    secret: false, origin: "ours", default: "30",
+    description: "Seconds a client may take to send a whole request, headers and body (1-3600); does not limit responses or SSE streams."
+  },
+  INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT: {
+    secret: false, origin: "ours", default: "5",
+    description: "Seconds an idle keep-alive connection stays open between requests (1-3600)."
+  },
+  INFRAHUB_MCP_HTTP_MAX_CONNECTIONS: {
+    secret: false, origin: "ours", default: "2048",
+    description: "Most simultaneous HTTP connections (1-1000000); further connections are closed at once."
   }
 } as const satisfies Record<string, VariableSpec>
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -5,19 +6,34 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import type { AuthModeName } from "../auth/Principal.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
+import { limitBody } from "./bodyLimit.js"
+import { checkHost } from "./hostCheck.js"
+import { invalidRequest } from "./jsonRpc.js"
 import { McpHttp } from "./McpHttp.js"
 import { metricsJson, prometheusText } from "./metricsReport.js"
 import { OAuthRoutes } from "./OAuthRoutes.js"
+import { openStreamAtOnce } from "./sse.js"
+
+/** Who may read `/metrics`: anybody, a caller with the bearer token, or nobody. */
+export type MetricsAccess =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
+  | { readonly _tag: "Off"; readonly mode: AuthModeName }
 
 export interface HttpAppOptions {
   /** Origins accepted besides loopback ones (`scheme://host[:port]`). */
   readonly allowedOrigins: ReadonlyArray<string>
+  /** Host names accepted in `Host` besides IP addresses and `localhost` (see `hostCheck.ts`). */
+  readonly allowedHosts: ReadonlyArray<string> | "any"
   readonly prometheus: boolean
-  /** Largest `/mcp` request body accepted. */
+  /** Largest request body on any route (INFRAHUB_MCP_MAX_BODY_BYTES). */
   readonly maxBodyBytes: number
+  readonly metrics: MetricsAccess
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
@@ -38,7 +54,8 @@ const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string
 const webRequestOf = (request: HttpServerRequest.HttpServerRequest): Request => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
-  return new Request(new URL(request.url, `http://${request.headers["host"] ?? "localhost"}`), { method: request.method, headers })
+  const url = Option.getOrElse(HttpServerRequest.toURL(request), () => new URL(request.url, "http://localhost"))
+  return new Request(url, { method: request.method, headers })
 }
 
 const health = Effect.gen(function* () {
@@ -56,10 +73,55 @@ const health = Effect.gen(function* () {
   )
 })
 
-const MCP_BODY_TOO_LARGE = (limit: number) =>
-  json(413, { jsonrpc: "2.0", error: { code: -32600, message: `Request body over ${limit} bytes.` }, id: null })
+const jsonRpcError = (status: number, code: number, message: string) =>
+  json(status, { jsonrpc: "2.0", error: { code, message }, id: null })
 
-/** The HTTP surface: `/mcp`, `/health`, `/metrics` and the OAuth routes (or their 404s). */
+/**
+ * A POST's JSON-RPC payload, or the error answer: -32700 for what is not JSON, -32600 for JSON that
+ * is not an acceptable JSON-RPC payload. The body is already in memory and bounded (`limitBody`).
+ */
+const jsonRpcBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.map(request.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+    Either.try(() => JSON.parse(text) as unknown).pipe(
+      Either.mapLeft(() => jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")),
+      Either.flatMap((parsed) =>
+        Option.match(invalidRequest(parsed, request.headers["mcp-protocol-version"] ?? null), {
+          onNone: () => Either.right(parsed),
+          onSome: (message) => Either.left(jsonRpcError(400, -32600, message))
+        })
+      )
+    )
+  )
+
+/** Compares secrets in constant time (digests first, so lengths do not leak either). */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest())
+
+/** Whether `/metrics` may be served to this request, or the refusal to send instead. */
+const metricsRefusal = (access: MetricsAccess, authorization: string | undefined): Option.Option<HttpServerResponse.HttpServerResponse> => {
+  switch (access._tag) {
+    case "Open":
+      return Option.none()
+    case "Off":
+      return Option.some(json(403, {
+        error: "forbidden",
+        error_description: `/metrics is off in auth mode '${access.mode}' unless INFRAHUB_MCP_METRICS_TOKEN is set: set it, and send Authorization: Bearer <that token>.`
+      }))
+    case "Token": {
+      const given = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
+      if (given !== undefined && sameSecret(given, Redacted.value(access.token))) return Option.none()
+      return Option.some(json(401, {
+        error: "invalid_token",
+        error_description: "/metrics needs Authorization: Bearer <INFRAHUB_MCP_METRICS_TOKEN>; it was missing or wrong."
+      }, { "www-authenticate": `Bearer realm="infrahub-mcp-metrics"` }))
+    }
+  }
+}
+
+/**
+ * The HTTP surface: `/mcp`, `/health`, `/metrics` and the OAuth routes (or their 404s), behind the
+ * `Host` check and the body limit, which apply to every route.
+ */
 export const makeHttpApp = (options: HttpAppOptions) => {
   const mcp = Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -81,24 +143,17 @@ export const makeHttpApp = (options: HttpAppOptions) => {
         "www-authenticate": auth.left.challenge
       })
     }
-    const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > options.maxBodyBytes) return MCP_BODY_TOO_LARGE(options.maxBodyBytes)
-    let parsedBody: unknown = undefined
-    if (request.method === "POST") {
-      const text = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-      if (Buffer.byteLength(text) > options.maxBodyBytes) return MCP_BODY_TOO_LARGE(options.maxBodyBytes)
-      const parsed = Either.try(() => JSON.parse(text) as unknown)
-      if (Either.isLeft(parsed)) {
-        return json(400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error: the body is not valid JSON." }, id: null })
-      }
-      parsedBody = parsed.right
-    }
+    const body = request.method === "POST" ? yield* jsonRpcBody(request) : Either.right(undefined)
+    if (Either.isLeft(body)) return body.left
     const sessions = yield* McpHttp
-    const response = yield* sessions.handle(webRequest, parsedBody, auth.right)
-    return HttpServerResponse.fromWeb(response)
+    const response = yield* sessions.handle(webRequest, body.right, auth.right)
+    return HttpServerResponse.fromWeb(openStreamAtOnce(response))
   })
 
   const metrics = Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const refusal = metricsRefusal(options.metrics, request.headers["authorization"])
+    if (Option.isSome(refusal)) return refusal.value
     if (options.prometheus) {
       return HttpServerResponse.text(yield* prometheusText, { contentType: "text/plain; version=0.0.4" })
     }
@@ -120,6 +175,9 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     HttpRouter.post("/mcp", mcp),
     HttpRouter.get("/mcp", mcp),
     HttpRouter.del("/mcp", mcp),
-    HttpRouter.all("*", oauthOrNotFound)
+    HttpRouter.all("*", oauthOrNotFound),
+    // Each wraps what is above it: the Host check runs first, so a wrong Host is refused unread.
+    limitBody(options.maxBodyBytes),
+    checkHost(options.allowedHosts)
   )
 }

@@ -1,5 +1,6 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js"
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -33,6 +34,7 @@ import { errorsTotal, latencyMs, requestsTotal } from "./metrics.js"
 import { errorText } from "./pipeline.js"
 import { findPrompt, prompts, resolveArguments } from "./prompts.js"
 import { type ClientLogLevel, RequestContext } from "./RequestContext.js"
+import { refusalOf } from "./requestGuard.js"
 import { ResourceRegistry } from "./ResourceRegistry.js"
 import type { Remediable } from "./ToolError.js"
 import { ToolRegistry } from "./ToolRegistry.js"
@@ -68,6 +70,26 @@ const requestAuthOf = (authInfo: AuthInfo | undefined): Option.Option<RequestAut
   return candidate.credential instanceof ApiToken || candidate.credential instanceof Password
     ? Option.some(candidate as RequestAuth)
     : Option.none()
+}
+
+/**
+ * The SDK server with our request checks in front of its dispatch: a request the SDK would answer
+ * with an internal error (a raw schema dump, or a stack overflow on deeply nested arguments) gets
+ * a clear "Invalid params" instead. Both transports connect through here, so both get the checks.
+ */
+class CheckedServer extends Server {
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport)
+    const dispatch = transport.onmessage
+    transport.onmessage = (message, extra) => {
+      const refusal = refusalOf(message)
+      if (Option.isSome(refusal)) {
+        transport.send(refusal.value).catch(() => undefined)
+        return
+      }
+      dispatch?.(message, extra)
+    }
+  }
 }
 
 const LEVELS: ReadonlyArray<LoggingLevel> = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
@@ -120,7 +142,7 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
         const branches = yield* Branches
 
         const makeServer = (connection: ConnectionOptions): Server => {
-          const server = new Server(
+          const server = new CheckedServer(
             { name: identity.name, version: identity.version },
             {
               capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },

@@ -1,12 +1,13 @@
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { Principal } from "../auth/Principal.js"
+import type { StateStoreShape, StateStoreUnavailable } from "../state/StateStore.js"
 
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   retryAfterMs: Schema.Number
 }) {
   override get message(): string {
-    return `Too many tool calls: this server allows a limited rate (INFRAHUB_MCP_RATE_LIMIT_RPS) and it is exhausted right now.`
+    return `Too many tool calls: this server allows each caller a limited rate (INFRAHUB_MCP_RATE_LIMIT_RPS) and yours is used up right now.`
   }
   get remediation(): string {
     return `Wait ${Math.ceil(this.retryAfterMs / 100) / 10} s and retry; batch work into fewer calls (filters, limit) where you can.`
@@ -19,28 +20,27 @@ export interface RateLimitOptions {
 }
 
 /**
- * A token bucket shared by every tool call of the process (INFRAHUB_MCP_RATE_LIMIT_RPS/BURST). A call
- * over the rate is refused at once with the wait time rather than queued: a queue would hold fibers
- * and sockets while a model keeps sending.
+ * One token bucket per principal (INFRAHUB_MCP_RATE_LIMIT_RPS/BURST), kept in the `StateStore` so
+ * replicas sharing a store share the buckets. Per principal, not per process: one client (or a junk
+ * credential) spending its bucket cannot starve the others. In auth mode `none` every caller is the
+ * same principal, so the bucket is the whole server's, as in the Python server.
+ *
+ * A call over the rate is refused at once with the wait time rather than queued: a queue would hold
+ * fibers and sockets while a model keeps sending. A store failure refuses the call too (fail closed).
  */
-export const makeRateLimiter = (options: RateLimitOptions) => {
-  const perMs = options.requestsPerSecond / 1000
-  let tokens = options.burst
-  let updatedAt: number | undefined
+export const makeRateLimiter = (store: StateStoreShape, options: RateLimitOptions) => {
+  const bucket = { ratePerSecond: options.requestsPerSecond, burst: options.burst }
 
-  const take = Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, RateLimited> => {
-    tokens = Math.min(options.burst, tokens + (updatedAt === undefined ? 0 : (now - updatedAt) * perMs))
-    updatedAt = now
-    if (tokens >= 1) {
-      tokens -= 1
-      return Effect.void
-    }
-    return Effect.fail(new RateLimited({ retryAfterMs: Math.ceil((1 - tokens) / perMs) }))
-  })
+  const take: Effect.Effect<void, RateLimited | StateStoreUnavailable, Principal> = Effect.flatMap(Principal, (principal) =>
+    Effect.flatMap(store.takeToken(`rate:${principal.id}`, bucket), (decision) =>
+      decision._tag === "Allowed" ? Effect.void : Effect.fail(new RateLimited({ retryAfterMs: decision.retryAfterMs }))
+    )
+  )
 
   return {
-    /** Middleware: spends one token before the wrapped effect, or refuses. */
-    limited: <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimited, R> => Effect.zipRight(take, self)
+    /** Middleware: spends one of the caller's tokens before the wrapped effect, or refuses. */
+    limited: <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RateLimited | StateStoreUnavailable, R | Principal> =>
+      Effect.zipRight(take, self)
   }
 }
 

@@ -12,6 +12,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { parseAllDocuments } from "yaml"
 import { formatAddress } from "../http/address.js"
+import { ListenFailed } from "../http/listen.js"
 import { makeEngine, type SandboxEngine } from "./graphql/engine.js"
 import { type Account, makeAccounts } from "./http/accounts.js"
 import { makeSandboxApp } from "./http/app.js"
@@ -67,7 +68,7 @@ export const defaultSandboxOptions: SandboxOptions = {
   errorFormat: "legacy"
 }
 
-/** The sandbox could not start: a schema or object file is broken, or the port is taken. */
+/** The sandbox could not start: a schema or object file is broken (a listen failure is `ListenFailed`). */
 export class SandboxStartError extends Data.TaggedError("SandboxStartError")<{ readonly detail: string }> {
   override get message(): string {
     return `The sandbox did not start: ${this.detail}`
@@ -129,7 +130,7 @@ const distinctPaths = (paths: ReadonlyArray<string>): ReadonlyArray<string> => {
  */
 export const startSandbox = (
   options: SandboxOptions
-): Effect.Effect<RunningSandbox, SandboxStartError, Scope.Scope | FileSystem.FileSystem> =>
+): Effect.Effect<RunningSandbox, SandboxStartError | ListenFailed, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const schemaPaths = distinctPaths([...(options.seed === "demo" ? DEMO_SCHEMAS : []), ...options.schemas])
     const demoHint =
@@ -181,12 +182,7 @@ export const startSandbox = (
     })
     const context = yield* Layer.build(
       NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }).pipe(
-        Layer.mapError(
-          (error) =>
-            new SandboxStartError({
-              detail: `cannot listen on ${options.host}:${options.port}: ${String(error.cause)}. Choose another --port (0 picks a free one) or stop the process using this one.`
-            })
-        )
+        Layer.mapError((error) => new ListenFailed({ host: options.host, port: options.port, cause: error.cause }))
       )
     )
     const server = yield* Effect.provide(HttpServer.HttpServer, context)

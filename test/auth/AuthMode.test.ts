@@ -7,18 +7,35 @@ const basic = (raw: string) => `Basic ${Buffer.from(raw, "utf8").toString("base6
 
 describe("tokenFromHeader", () => {
   it("takes the token from a Bearer header, any case", () => {
-    expect(tokenFromHeader("Bearer abc123")).toEqual(Option.some("abc123"))
-    expect(tokenFromHeader("bearer   abc123  ")).toEqual(Option.some("abc123"))
+    expect(tokenFromHeader("Bearer abc123")).toEqual(Either.right("abc123"))
+    expect(tokenFromHeader("bearer   abc123  ")).toEqual(Either.right("abc123"))
   })
   it("accepts a raw token and does not strip a 'bearer' prefix glued to it", () => {
-    expect(tokenFromHeader("raw-token")).toEqual(Option.some("raw-token"))
-    expect(tokenFromHeader("bearertoken-xyz")).toEqual(Option.some("bearertoken-xyz"))
+    expect(tokenFromHeader("raw-token")).toEqual(Either.right("raw-token"))
+    expect(tokenFromHeader("bearertoken-xyz")).toEqual(Either.right("bearertoken-xyz"))
+    expect(tokenFromHeader("06438eb2-8019-4776-878c-0941b1f1d1ec")).toEqual(Either.right("06438eb2-8019-4776-878c-0941b1f1d1ec"))
   })
-  it("finds no credential in a missing, blank, empty-Bearer or other-scheme header", () => {
-    expect(tokenFromHeader(null)).toEqual(Option.none())
-    expect(tokenFromHeader("   ")).toEqual(Option.none())
-    expect(tokenFromHeader("Bearer ")).toEqual(Option.none())
-    expect(tokenFromHeader(basic("alice:pw"))).toEqual(Option.none())
+  it("finds no credential in a missing or blank header", () => {
+    expect(tokenFromHeader(null)).toEqual(Either.left("missing"))
+    expect(tokenFromHeader("   ")).toEqual(Either.left("missing"))
+  })
+  it("refuses malformed values instead of forwarding them as raw tokens", () => {
+    for (const value of [
+      "Bearer ",
+      "Basic",
+      "basic",
+      "Bearer",
+      "Negotiate",
+      "Bearer:token-a",
+      "Bearer: token-a",
+      "Bearer token-a extra",
+      "Token token-a",
+      basic("alice:pw"),
+      "tok\u00e9n",
+      "a,b"
+    ]) {
+      expect(tokenFromHeader(value), value).toEqual(Either.left("malformed"))
+    }
   })
 })
 
@@ -52,6 +69,10 @@ describe("AuthMode layers", () => {
       const refused = yield* Effect.either(authenticate(mode, {}))
       expect(Either.isLeft(refused) && refused.left.status).toBe(401)
       expect(Either.isLeft(refused) && refused.left.description).toContain("Authorization")
+      expect(Either.isLeft(refused) && refused.left.description).toContain("none was found")
+      const malformed = yield* Effect.either(authenticate(mode, { authorization: "Basic" }))
+      expect(Either.isLeft(malformed) && malformed.left.status).toBe(401)
+      expect(Either.isLeft(malformed) && malformed.left.description).toContain("the header holds something else")
       expect(Option.isNone(mode.processAuth)).toBe(true)
       expect(Option.isNone(mode.sharedCredential)).toBe(true)
     }).pipe(Effect.provide(AuthMode.tokenPassthrough("Authorization").pipe(Layer.provide(Fingerprints.random))))

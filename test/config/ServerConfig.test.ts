@@ -63,7 +63,17 @@ describe("ServerConfig defaults", () => {
       expect(config.prometheusEnabled).toBe(false)
       expect(config.dereferenceSchemas).toBe(false)
       expect(config.pingIntervalMs).toEqual(Option.none())
-      expect(config.http).toEqual({ maxSessions: 1000, sessionIdleTimeoutMs: 1_800_000, allowedOrigins: [], stateless: false })
+      expect(config.http).toEqual({
+        maxSessions: 1000,
+        sessionIdleTimeoutMs: 1_800_000,
+        allowedOrigins: [],
+        stateless: false,
+        maxSessionsPerPrincipal: Option.none(),
+        maxBodyBytes: 4 * 1024 * 1024,
+        allowedHosts: ["127.0.0.1"],
+        metricsToken: Option.none(),
+        server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2048 }
+      })
       expect(config.maxResponseBytes).toBe(500_000)
       expect(config.unknownVariables).toEqual([])
       expect(config.warnings).toEqual([])
@@ -135,7 +145,12 @@ describe("ServerConfig parses every variable", () => {
         maxSessions: 100_000,
         sessionIdleTimeoutMs: 10_000,
         allowedOrigins: ["https://app.example.com", "http://localhost:6274"],
-        stateless: true
+        stateless: true,
+        maxSessionsPerPrincipal: Option.none(),
+        maxBodyBytes: 4 * 1024 * 1024,
+        allowedHosts: ["127.0.0.1"],
+        metricsToken: Option.none(),
+        server: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2048 }
       })
       expect(config.maxResponseBytes).toBe(1024)
       expect(config.warnings).toEqual([])

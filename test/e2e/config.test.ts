@@ -164,12 +164,34 @@ describe("a valid configuration", () => {
     expect(stderr).toContain("mcp_server_ready transport=stdio")
   })
 
-  it("stops with exit code 1 when its HTTP port is taken, saying what to do", async () => {
-    const { code, stdout, stderr } = await runCli(VALID, ["--transport", "streamable-http", "--port", String(busyPort)])
-    expect(code).toBe(1)
+  it.each([
+    ["serve", ["--transport", "streamable-http"]],
+    ["demo", ["demo"]],
+    ["sandbox", ["sandbox"]]
+  ] as const)("%s stops with exit code 1 when its port is taken, saying what to do", async (_command, args) => {
+    const { code, stdout, stderr } = await runCli(VALID, [...args, "--port", String(busyPort)])
+    expect(code, stderr).toBe(1)
     expect(stdout).toBe("")
-    expect(stderr).toContain(`Cannot listen: `)
-    expect(stderr).toContain(`EADDRINUSE`)
-    expect(stderr).toContain("Choose another --port or stop the process using it.")
+    expect(stderr).toBe(
+      `Cannot listen on 127.0.0.1:${busyPort} (EADDRINUSE): port ${busyPort} is already in use. Choose another --port (0 picks a free one) or stop the process using it.\n`
+    )
+  })
+
+  it("stops with exit code 1 when --host is not an address of this machine, saying so (not to change the port)", async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a local interface.
+    const { code, stderr } = await runCli(VALID, ["--transport", "streamable-http", "--host", "192.0.2.1", "--port", "0"])
+    expect(code, stderr).toBe(1)
+    expect(stderr).toBe(
+      "Cannot listen on 192.0.2.1:0 (EADDRNOTAVAIL): 192.0.2.1 is not an address of this machine. Use --host with one of its addresses, 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).\n"
+    )
+  })
+})
+
+describe("an impossible --host", () => {
+  it.each(["serve", "demo", "sandbox"])("%s refuses 999.1.1.1 as a usage error (exit 2) before trying to listen", async (command) => {
+    expect(await refused(VALID, [command, "--host", "999.1.1.1"])).toEqual([
+      'Option --host "999.1.1.1" is not a valid IPv4 address: each of the four numbers must be 0-255, e.g. 127.0.0.1 or 0.0.0.0.',
+      `Run 'infrahub-mcp ${command} --help' to see the commands and options.`
+    ])
   })
 })

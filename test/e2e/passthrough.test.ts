@@ -93,17 +93,105 @@ describe("token-passthrough", () => {
     expect(sandbox.requests()).toEqual([])
   })
 
-  it("a token Infrahub rejects becomes a clear tool error, and the server keeps serving", async () => {
-    const client = await connectHttp(server.url, { authorization: "Bearer not-a-valid-token" })
-    const result = await client.callTool({ name: "get_nodes", arguments: { kind: "BuiltinTag" } })
-    expect(result.isError).toBe(true)
-    const text = (result.content as Array<{ text: string }>)[0]?.text ?? ""
-    expect(text).toContain("401")
-    expect(text).toContain("Remediation:")
-    await client.close()
+  it("a token Infrahub rejects gets 401 at initialize: no session, one Infrahub request, and the server keeps serving", async () => {
+    sandbox.clearRequests()
+    const response = await postMcp(server.url, { authorization: "Bearer not-a-valid-token" })
+    expect(response.status).toBe(401)
+    expect(response.headers.get("mcp-session-id")).toBeNull()
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="infrahub-mcp", error="invalid_token"/)
+    expect(await response.json()).toEqual({
+      error: "invalid_token",
+      error_description: "Infrahub rejected your API token (Invalid token). Send a valid Infrahub API token: this one is mistyped, expired or revoked."
+    })
+    expect(sandbox.requests().map((r) => [r.path, r.status])).toEqual([["/graphql", 401]])
+    // The real SDK client is told the same.
+    await expect(connectHttp(server.url, { authorization: "Bearer not-a-valid-token" })).rejects.toThrow(/Infrahub rejected your API token/)
     const healthy = await connectHttp(server.url, { authorization: "Bearer token-a" })
     expect((await healthy.callTool({ name: "get_nodes", arguments: { kind: "BuiltinTag" } })).isError).not.toBe(true)
     await healthy.close()
+  })
+
+  it("proves a token once, then trusts it for new sessions without asking Infrahub again", async () => {
+    sandbox.clearRequests()
+    const first = await postMcp(server.url, { authorization: "Bearer admin-token" })
+    expect(first.status).toBe(200)
+    await first.text()
+    expect(sandbox.requests().map((r) => r.operations)).toEqual([["AccountProfile"]])
+    sandbox.clearRequests()
+    const second = await postMcp(server.url, { authorization: "Bearer admin-token" })
+    expect(second.status).toBe(200)
+    await second.text()
+    expect(sandbox.requests()).toEqual([])
+  })
+
+  it.each([
+    ["a bare scheme name", "Basic"],
+    ["Bearer glued to the token", "Bearer:token-a"],
+    ["another scheme", `Basic ${Buffer.from("alice:alice:pw").toString("base64")}`],
+    ["two words after Bearer", "Bearer token-a token-b"]
+  ])("a malformed Authorization header (%s) gets 401 and causes no Infrahub request", async (_label, header) => {
+    sandbox.clearRequests()
+    const response = await postMcp(server.url, { authorization: header })
+    expect(response.status).toBe(401)
+    expect(((await response.json()) as { error_description: string }).error_description).toContain("the header holds something else")
+    expect(sandbox.requests()).toEqual([])
+  })
+})
+
+describe("token-passthrough under a junk-token flood", () => {
+  let server: HttpServerProcess
+  beforeAll(async () => {
+    server = await startHttpServer({
+      INFRAHUB_ADDRESS: sandbox.url,
+      INFRAHUB_MCP_AUTH_MODE: "token-passthrough",
+      INFRAHUB_MCP_MAX_SESSIONS: "10",
+      INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL: "2",
+      INFRAHUB_MCP_RATE_LIMIT_RPS: "0.01",
+      INFRAHUB_MCP_RATE_LIMIT_BURST: "1"
+    })
+  })
+  afterAll(() => server.stop())
+
+  // The 1000-token flood runs in-process (test/http/junk-flood.test.ts); here the wire and the CLI.
+  it("a flood of junk-token initializes is refused with 401 and a real user still opens a session", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const response = await postMcp(server.url, { authorization: `Bearer junk-${i}` })
+        return { status: response.status, session: response.headers.get("mcp-session-id"), body: await response.text() }
+      })
+    )
+    // Each is refused without a session: 401 from Infrahub's answer, or (should the loaded machine
+    // drop a connection to Infrahub) 503 "could not be checked"; never a session, never anything else.
+    expect(answers.filter((answer) => answer.session !== null)).toEqual([])
+    expect(answers.filter((answer) => answer.status !== 401 && !(answer.status === 503 && answer.body.includes("could not be checked")))).toEqual([])
+    expect(answers.filter((answer) => answer.status === 401).length).toBeGreaterThan(0)
+    const client = await connectHttp(server.url, { authorization: "Bearer token-a" })
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0)
+    await client.close()
+  })
+
+  it("caps the sessions of one token (429) without keeping other tokens out", async () => {
+    const opened: Array<Response> = []
+    for (let i = 0; i < 2; i++) opened.push(await postMcp(server.url, { authorization: "Bearer token-b" }))
+    const refused = await postMcp(server.url, { authorization: "Bearer token-b" })
+    expect(refused.status).toBe(429)
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL")
+    const other = await postMcp(server.url, { authorization: "Bearer admin-token" })
+    expect(other.status).toBe(200)
+    await Promise.all([...opened, other].map((response) => response.arrayBuffer()))
+  })
+
+  it("rate-limits each token on its own: one caller's spent bucket does not refuse another", async () => {
+    const a = await connectHttp(server.url, { authorization: "Bearer token-a" })
+    const b = await connectHttp(server.url, { authorization: "Bearer admin-token" })
+    // The flood above spent no bucket: refused before any tool call.
+    expect((await a.callTool({ name: "get_session_info", arguments: {} })).isError).not.toBe(true)
+    const limited = await a.callTool({ name: "get_session_info", arguments: {} })
+    expect(limited.isError).toBe(true)
+    expect((limited.content as Array<{ text: string }>)[0]?.text).toContain("INFRAHUB_MCP_RATE_LIMIT_RPS")
+    expect((await b.callTool({ name: "get_session_info", arguments: {} })).isError).not.toBe(true)
+    await a.close()
+    await b.close()
   })
 })
 
@@ -139,9 +227,10 @@ describe("basic-passthrough", () => {
   afterAll(() => server.stop())
 
   it("logs each user in with their own password and acts as them, concurrently", async () => {
+    sandbox.clearRequests()
+    // Each session's initialize proves the password with one login; its token is reused afterwards.
     const alice = await connectHttp(server.url, { authorization: basic("alice", "alice:pw") })
     const bob = await connectHttp(server.url, { authorization: basic("bob", "bob-pw") })
-    sandbox.clearRequests()
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         (i % 2 === 0 ? alice : bob).callTool({
@@ -155,21 +244,23 @@ describe("basic-passthrough", () => {
     const credentialsOn = (branch: string) => new Set(log.filter((r) => r.branch === branch).map((r) => JSON.stringify(r.credential)))
     expect(credentialsOn("branch-alice")).toEqual(new Set([JSON.stringify({ type: "user", name: "alice" })]))
     expect(credentialsOn("branch-bob")).toEqual(new Set([JSON.stringify({ type: "user", name: "bob" })]))
-    // Concurrent first calls of one credential share one login; its token is reused afterwards.
+    // One login per user (at initialize); every call after it reuses that token.
     const logins = log.filter((r) => r.path === "/api/auth/login")
     expect(logins.map((r) => r.status)).toEqual([200, 200])
     await alice.close()
     await bob.close()
   })
 
-  it("a wrong password is refused by Infrahub and reported, never retried with another credential", async () => {
-    const client = await connectHttp(server.url, { authorization: basic("alice", "wrong") })
+  it("a wrong password gets 401 at initialize after one login attempt, never retried with another credential", async () => {
     sandbox.clearRequests()
-    const result = await client.callTool({ name: "get_nodes", arguments: { kind: "BuiltinTag" } })
-    expect(result.isError).toBe(true)
-    expect((result.content as Array<{ text: string }>)[0]?.text).toContain("Incorrect password")
-    expect(sandbox.requests().map((r) => r.path)).toEqual(["/api/auth/login"])
-    await client.close()
+    const response = await postMcp(server.url, { authorization: basic("alice", "wrong") })
+    expect(response.status).toBe(401)
+    expect(response.headers.get("mcp-session-id")).toBeNull()
+    expect(response.headers.get("www-authenticate")).toMatch(/^Basic realm="infrahub-mcp"/)
+    expect(((await response.json()) as { error_description: string }).error_description).toBe(
+      "Infrahub rejected your username and password (Incorrect password). Send a valid Infrahub username and password: check both, and that the account is active."
+    )
+    expect(sandbox.requests().map((r) => [r.path, r.status])).toEqual([["/api/auth/login", 401]])
   })
 
   it.each([

@@ -12,6 +12,7 @@ import { ToolError } from "../../src/mcp/ToolError.js"
 import { ToolRegistry } from "../../src/mcp/ToolRegistry.js"
 import { makeTool, READ_ANNOTATIONS, WithFacts } from "../../src/mcp/ToolSpec.js"
 import { WriteOutcomeUnknown } from "../../src/session/errors.js"
+import { makeMemoryStore } from "../../src/state/memoryStore.js"
 
 const echo = makeTool({
   name: "echo",
@@ -250,7 +251,9 @@ describe("tool pipeline", () => {
       expect(third.content[0]?.text).toContain("Remediation: Wait 1 s")
       yield* TestClock.adjust("1 second")
       expect((yield* call("echo", { text: "a" })).isError).toBeUndefined()
-    }).pipe(Effect.provide(registry(open, { rateLimiter: Option.some(makeRateLimiter({ requestsPerSecond: 1, burst: 2 })) })))
+    }).pipe(Effect.provide(Layer.unwrapScoped(Effect.map(makeMemoryStore({ maxEntries: 100 }), (store) =>
+      registry(open, { rateLimiter: Option.some(makeRateLimiter(store, { requestsPerSecond: 1, burst: 2 })) })
+    ))))
   )
 
   it.effect("retry: read tools are retried after transient failures with backoff; writes never", () =>

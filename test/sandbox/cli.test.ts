@@ -245,11 +245,11 @@ describe("infrahub-mcp sandbox", () => {
       }
     })
 
-    it("refuses a port in use with exit code 2 and says what to do", async () => {
+    it("refuses a port in use with exit code 1, as serve and demo do, and says what to do", async () => {
       const sandbox = await startCli(["--token", "t0k3n"])
       const result = await runCli({}, ["sandbox", "--port", String(portOf(sandbox.url))])
-      expect(result.code).toBe(2)
-      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${portOf(sandbox.url)}`)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(`Cannot listen on 127.0.0.1:${portOf(sandbox.url)} (EADDRINUSE)`)
       expect(result.stderr).toContain("Choose another --port")
       // The running one is unharmed.
       expect((await get(`${sandbox.url}/api/info`, apiKey("t0k3n"))).status).toBe(200)

@@ -63,7 +63,12 @@ export const startHttpServer = async (
   })
   let stderr = ""
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000)
+    // Generous (a loaded machine starts node slowly), and below the hook timeout; a server that did
+    // not start is killed, not left running.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`server did not start:\n${stderr}`))
+    }, 50_000)
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString()
       const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
