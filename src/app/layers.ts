@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import { AuthMode } from "../auth/AuthMode.js"
 import { Fingerprints } from "../auth/fingerprint.js"
 import { OidcProxy, type OidcStartupError } from "../auth/oidc/OidcProxy.js"
+import { DEFAULT_OAUTH_MAX_BODY_BYTES } from "../auth/oidc/routes.js"
 import { ConfigurationError, type ServerConfigShape } from "../config/ServerConfig.js"
 import { OAuthRoutes } from "../http/OAuthRoutes.js"
 import { Branches } from "../infrahub/Branches.js"
@@ -88,12 +89,13 @@ export const authLayer = (
       // OidcConfig's fields are OidcSettings' by design; the rest comes from the wider configuration.
       // Registrations, sign-ins and grants live in the StateStore (from `stateLayer`): shared by
       // replicas when the store is, with INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY shared too. OAuth bodies
-      // are read under the proxy's own 16 KiB limit (DEFAULT_OAUTH_MAX_BODY_BYTES).
+      // are read under the proxy's own 16 KiB limit, or INFRAHUB_MCP_MAX_BODY_BYTES if smaller.
       const proxy = OidcProxy.layer({
         ...oidc.value,
         writeScopes: config.auth.writeScopes,
         consent: "required",
-        callbackPath: oidc.value.redirectPath
+        callbackPath: oidc.value.redirectPath,
+        maxBodyBytes: Math.min(DEFAULT_OAUTH_MAX_BODY_BYTES, config.http.maxBodyBytes)
       }).pipe(Layer.provide(layerUndiciOnFirstUse))
       const announce = Layer.effectDiscard(
         Effect.logInfo(`auth_middleware enabled=true auth_mode=oidc write_scopes=[${config.auth.writeScopes.join(",")}]`)

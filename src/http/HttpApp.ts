@@ -120,7 +120,7 @@ const metricsRefusal = (access: MetricsAccess, authorization: string | undefined
 
 /**
  * The HTTP surface: `/mcp`, `/health`, `/metrics` and the OAuth routes (or their 404s), behind the
- * `Host` check and the body limit, which apply to every route.
+ * `Host` check. Bodies are read only up to a limit, on every route that reads one.
  */
 export const makeHttpApp = (options: HttpAppOptions) => {
   const mcp = Effect.gen(function* () {
@@ -169,15 +169,17 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     )
   )
 
+  // Only /mcp reads a body here. The OAuth routes read theirs under their own, smaller limit while
+  // reading (`auth/oidc/requestBody.ts`); every other route leaves a body unread.
+  const boundedMcp = limitBody(options.maxBodyBytes)(mcp)
   return HttpRouter.empty.pipe(
     HttpRouter.get("/health", health),
     HttpRouter.get("/metrics", metrics),
-    HttpRouter.post("/mcp", mcp),
-    HttpRouter.get("/mcp", mcp),
-    HttpRouter.del("/mcp", mcp),
+    HttpRouter.post("/mcp", boundedMcp),
+    HttpRouter.get("/mcp", boundedMcp),
+    HttpRouter.del("/mcp", boundedMcp),
     HttpRouter.all("*", oauthOrNotFound),
-    // Each wraps what is above it: the Host check runs first, so a wrong Host is refused unread.
-    limitBody(options.maxBodyBytes),
+    // The Host check wraps every route, so a wrong Host is refused unread.
     checkHost(options.allowedHosts)
   )
 }
