@@ -8,15 +8,14 @@ import type { AuthMode } from "../auth/AuthMode.js"
 import type { Fingerprints } from "../auth/fingerprint.js"
 import type { ServerConfigShape } from "../config/ServerConfig.js"
 import { formatAddress } from "../http/address.js"
-import { CredentialCheck, DEFAULT_TRUST } from "../http/CredentialCheck.js"
 import { makeHttpApp, type MetricsAccess } from "../http/HttpApp.js"
 import { ListenFailed } from "../http/listen.js"
-import { McpHttp } from "../http/McpHttp.js"
 import type { OAuthRoutes } from "../http/OAuthRoutes.js"
 import type { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import type { McpBridge } from "../mcp/McpBridge.js"
 import type { SessionBranches } from "../session/SessionBranches.js"
 import type { StateStore } from "../state/StateStore.js"
+import { mcpHttpLayer } from "./mcpHttp.js"
 
 /** How often Node looks for connections past their header or request timeout (its default is 30 s). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000
@@ -66,18 +65,7 @@ export const httpServerLayer = <E, R>(
     maxBodyBytes: config.http.maxBodyBytes,
     metrics: metricsAccess(config)
   })
-  // The passthrough modes carry each caller's own credential: prove it before it costs a session.
-  const credentialCheck =
-    config.auth.mode === "token-passthrough" || config.auth.mode === "basic-passthrough"
-      ? CredentialCheck.againstInfrahub({ trustFor: DEFAULT_TRUST })
-      : CredentialCheck.trusted
-  const sessions = McpHttp.layer({
-    stateless: config.http.stateless,
-    maxSessions: config.http.maxSessions,
-    maxSessionsPerPrincipal: config.http.maxSessionsPerPrincipal,
-    idleTimeoutMs: config.http.sessionIdleTimeoutMs,
-    pingIntervalMs: config.pingIntervalMs
-  }).pipe(Layer.provide(credentialCheck))
+  const sessions = mcpHttpLayer(config)
   const listener = NodeHttpServer.layer(nodeServer(config), { host: config.host, port: config.port }).pipe(
     Layer.mapError((error) => new ListenFailed({ host: config.host, port: config.port, cause: error.cause }))
   )

@@ -9,7 +9,7 @@ import { Fingerprints } from "./fingerprint.js"
 import { OidcProxy } from "./oidc/OidcProxy.js"
 import { sanitizeDescription } from "./oidc/answers.js"
 import { apiToken, type Credential, password } from "./InfrahubCredentials.js"
-import { type AuthModeName, Principal, type PrincipalShape } from "./Principal.js"
+import { type AuthModeName, Principal, type PrincipalMode, type PrincipalShape } from "./Principal.js"
 
 /** What the edge learns about one request: who calls, and which credential their Infrahub calls use. */
 export interface RequestAuth {
@@ -34,7 +34,8 @@ export class AuthRejected extends Data.TaggedError("AuthRejected")<{
 }
 
 export interface AuthModeShape {
-  readonly mode: AuthModeName
+  /** The name `/health`, `get_session_info` and the principals it identifies report. */
+  readonly mode: PrincipalMode
   /** Resolves an HTTP request's identity and Infrahub credential, or refuses it. */
   readonly authenticate: (request: Request) => Effect.Effect<RequestAuth, AuthRejected>
   /** The identity of a stdio connection: only mode `none` has one (stdio has no headers). */
@@ -42,6 +43,42 @@ export interface AuthModeShape {
   /** The server's own Infrahub credential (modes `none` and `oidc`): used by `/health`. */
   readonly sharedCredential: Option.Option<Credential>
 }
+
+/**
+ * What a host's own authentication (`AuthMode.custom`) learns about a request: who calls — without
+ * the mode, which the custom mode stamps on — and the Infrahub credential their calls use.
+ */
+export interface HostIdentity {
+  readonly principal: Omit<PrincipalShape, "mode">
+  readonly credential: Credential
+}
+
+export interface CustomAuthModeOptions {
+  /**
+   * The mode's name, as `/health`, `get_session_info` and audit lines report it: lower-case letters,
+   * digits, `.`, `_` and `-`, starting with a letter, at most 64 characters, and not one of the
+   * built-in modes' names (a host's SSO reported as `oidc` would mislead whoever reads `/health`).
+   */
+  readonly name: string
+  /** Identifies an HTTP request, or refuses it (the refusal's status, body and challenge are sent as they are). */
+  readonly authenticate: (request: Request) => Effect.Effect<HostIdentity, AuthRejected>
+  /**
+   * The server's own Infrahub credential, if the mode has one (like modes `none` and `oidc`):
+   * `/health` then proves it works; without one, `/health` only checks that Infrahub answers.
+   */
+  readonly sharedCredential?: Credential
+}
+
+/** `AuthMode.custom` was given a name it cannot report (start-up error: the host's code must change). */
+export class InvalidAuthModeName extends Data.TaggedError("InvalidAuthModeName")<{ readonly name: string }> {
+  override get message(): string {
+    return `'${this.name}' cannot name a custom auth mode: use lower-case letters, digits, '.', '_' and '-' (starting with a letter, at most 64 characters), and none of the built-in names (${Object.keys(BUILT_IN_MODES).join(", ")}).`
+  }
+}
+
+// A Record, so a fifth built-in mode cannot be added to AuthModeName without being listed here.
+const BUILT_IN_MODES: Record<AuthModeName, true> = { "none": true, "oidc": true, "token-passthrough": true, "basic-passthrough": true }
+const CUSTOM_MODE_NAME = /^[a-z][a-z0-9._-]{0,63}$/
 
 /** Why a header holds no usable credential: absent (or blank), or present in a form we refuse. */
 export type CredentialProblem = "missing" | "malformed"
@@ -191,4 +228,28 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
         })
       })
     )
+
+  /**
+   * A host's own authentication under its own name: `authenticate` identifies each HTTP request,
+   * and every principal it returns carries `name` as its mode. A host whose authentication needs
+   * services of its own builds this inside `Layer.unwrapEffect`. Over stdio (no headers) a custom
+   * mode identifies nobody, so every request there is refused.
+   */
+  static readonly custom = (options: CustomAuthModeOptions): Layer.Layer<AuthMode, InvalidAuthModeName> => {
+    const name = options.name
+    if (!CUSTOM_MODE_NAME.test(name) || Object.hasOwn(BUILT_IN_MODES, name)) return Layer.fail(new InvalidAuthModeName({ name }))
+    return Layer.succeed(
+      AuthMode,
+      AuthMode.of({
+        mode: name,
+        processAuth: Option.none(),
+        sharedCredential: Option.fromNullable(options.sharedCredential),
+        authenticate: (request) =>
+          Effect.map(options.authenticate(request), (identity) => ({
+            credential: identity.credential,
+            principal: { ...identity.principal, mode: name }
+          }))
+      })
+    )
+  }
 }

@@ -4,6 +4,13 @@ import type { AuthModeName } from "../config/variables.js"
 export type { AuthModeName }
 
 /**
+ * The auth mode a caller was identified by, as `/health`, `get_session_info` and audit lines name
+ * it: one of the four built-in modes, or the name a host gave its own mode (`AuthMode.custom`).
+ * (`string & {}` keeps the built-in names as suggestions without closing the set.)
+ */
+export type PrincipalMode = AuthModeName | (string & {})
+
+/**
  * Who is calling, for one request. `id` is a stable, non-secret key for per-principal state (a
  * fingerprint of the credential, or the OIDC subject); `user` is the name shown in audit lines and
  * used for the `{user}` branch placeholder; `scopes` are the OAuth scopes granted (empty outside OIDC).
@@ -12,7 +19,7 @@ export interface PrincipalShape {
   readonly id: string
   readonly user: string | undefined
   readonly scopes: ReadonlyArray<string>
-  readonly mode: AuthModeName
+  readonly mode: PrincipalMode
 }
 
 export class Principal extends Context.Tag("infrahub-mcp/Principal")<Principal, PrincipalShape>() {

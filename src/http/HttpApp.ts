@@ -9,7 +9,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
-import type { AuthModeName } from "../auth/Principal.js"
+import type { PrincipalMode } from "../auth/Principal.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { limitBody } from "./bodyLimit.js"
 import { checkHost } from "./hostCheck.js"
@@ -23,7 +23,7 @@ import { openStreamAtOnce } from "./sse.js"
 export type MetricsAccess =
   | { readonly _tag: "Open" }
   | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
-  | { readonly _tag: "Off"; readonly mode: AuthModeName }
+  | { readonly _tag: "Off"; readonly mode: PrincipalMode }
 
 export interface HttpAppOptions {
   /** Origins accepted besides loopback ones (`scheme://host[:port]`). */

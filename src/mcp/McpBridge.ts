@@ -117,7 +117,7 @@ const remediableText = (error: unknown): string =>
       ? error.message
       : String(error)
 
-type AppServices = ToolRegistry | ResourceRegistry | SessionBranches | Branches | AccessPolicy
+export type AppServices = ToolRegistry | ResourceRegistry | SessionBranches | Branches | AccessPolicy
 
 export interface McpBridgeShape {
   /** A fresh SDK server for one connection; its handlers run on the runtime captured when the layer was built. */

@@ -70,12 +70,12 @@ export class ResourceTooLarge extends Schema.TaggedError<ResourceTooLarge>()("Re
   }
 }
 
-type ResourceError = ResourceNotFound | ResourceTooLarge | UnknownKind | InfrahubError | StateStoreUnavailable
+export type ResourceError = ResourceNotFound | ResourceTooLarge | UnknownKind | InfrahubError | StateStoreUnavailable
 
 const GRAPHQL_SCHEMA_URI = "infrahub://graphql-schema"
 const GRAPHQL_TYPE_PREFIX = "infrahub://graphql-schema/"
 
-type ReadServices = InfrahubCredentials | Principal | RequestContext
+export type ReadServices = InfrahubCredentials | Principal | RequestContext
 
 export interface ResourceRegistryShape {
   readonly resources: ReadonlyArray<ResourceDescriptor>

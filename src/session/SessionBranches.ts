@@ -55,7 +55,7 @@ export interface SwitchResult {
   readonly created: boolean
 }
 
-type Needs = InfrahubCredentials | Principal | RequestContext
+export type Needs = InfrahubCredentials | Principal | RequestContext
 
 export type SessionBranchError =
   | InfrahubError
