@@ -55,7 +55,7 @@ export interface HostIdentity {
 
 export interface CustomAuthModeOptions {
   /**
-   * The mode's name, as `/health`, `get_session_info` and audit lines report it: lower-case letters,
+   * The mode's name, as `/health` and `get_session_info` report it: lower-case letters,
    * digits, `.`, `_` and `-`, starting with a letter, at most 64 characters, and not one of the
    * built-in modes' names (a host's SSO reported as `oidc` would mislead whoever reads `/health`).
    */

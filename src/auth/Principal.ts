@@ -4,7 +4,7 @@ import type { AuthModeName } from "../config/variables.js"
 export type { AuthModeName }
 
 /**
- * The auth mode a caller was identified by, as `/health`, `get_session_info` and audit lines name
+ * The auth mode a caller was identified by, as `/health` and `get_session_info` name
  * it: one of the four built-in modes, or the name a host gave its own mode (`AuthMode.custom`).
  * (`string & {}` keeps the built-in names as suggestions without closing the set.)
  */
