@@ -32,6 +32,7 @@ export {
   type OidcConfig,
   ServerConfig,
   type ServerConfigShape,
+  type StateStoreConfig,
   type Transport
 } from "./config/ServerConfig.js"
 export type { ConfigProblem } from "./config/parse.js"
@@ -86,6 +87,8 @@ export type { FloodLimits } from "./auth/oidc/FloodGuard.js"
 /** Server state (sessions, sign-ins, rate buckets) and the key credentials are fingerprinted with. */
 export { StateStore, type StateStoreShape, StateStoreUnavailable, type BucketSpec, type TokenDecision } from "./state/StateStore.js"
 export { Fingerprints, type FingerprintsShape } from "./auth/fingerprint.js"
+// Type only: the Valkey/Redis store (and its client) loads when INFRAHUB_MCP_STATE_STORE names one, not with the library.
+export type { StateStoreStartupError } from "./state/redisStore.js"
 
 /** Infrahub access: a typed client whose calls require `InfrahubCredentials`. */
 export { InfrahubClient, type InfrahubClientOptions, type InfrahubClientShape, type GraphQLRequest } from "./infrahub/InfrahubClient.js"

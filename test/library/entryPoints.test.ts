@@ -32,10 +32,11 @@ const ours = (urls: ReadonlyArray<string>) => urls.filter((url) => url.startsWit
 const sandboxModules = (urls: ReadonlyArray<string>) => urls.filter((url) => /\/(dist|src)\/sandbox\//.test(url))
 
 describe("the package's entry points", () => {
-  it("`infrahub-mcp` loads the library without a single sandbox module", () => {
+  it("`infrahub-mcp` loads the library without a single sandbox module, nor the Redis client it loads only when configured", () => {
     const { urls, exports } = importInChild("infrahub-mcp")
     expect(ours(urls)).toContain(pathToFileURL(join(ROOT, "dist", "index.js")).href)
     expect(sandboxModules(urls)).toEqual([])
+    expect(urls.filter((url) => url.includes("/node_modules/ioredis/") || url.endsWith("/dist/state/redisStore.js"))).toEqual([])
     expect(exports).toEqual(expect.arrayContaining(["mcpHttpLayer", "callTool", "AuthMode", "makeHttpApp"]))
     expect(exports).not.toContain("startSandbox")
   })
