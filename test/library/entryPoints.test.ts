@@ -11,6 +11,8 @@ const ROOT = join(import.meta.dirname, "..", "..")
 const HOOKS = pathToFileURL(join(import.meta.dirname, "fixtures", "record-resolutions.mjs")).href
 const scratch = mkdtempSync(join(tmpdir(), "infrahub-mcp-entry-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+// A fresh Node loading ~1 000 modules takes seconds, many more on a shared machine: a generous limit, not a measurement.
+const CHILD_MS = 120_000
 
 /** Imports `specifier` in a fresh Node process at the package root (dist/ is built by the global setup); the module URLs it loaded, and its export names. */
 const importInChild = (specifier: string) => {
@@ -39,12 +41,12 @@ describe("the package's entry points", () => {
     expect(urls.filter((url) => url.includes("/node_modules/ioredis/") || url.endsWith("/dist/state/redisStore.js"))).toEqual([])
     expect(exports).toEqual(expect.arrayContaining(["mcpHttpLayer", "callTool", "AuthMode", "makeHttpApp"]))
     expect(exports).not.toContain("startSandbox")
-  })
+  }, CHILD_MS)
 
   it("`infrahub-mcp/sandbox` is where the sandbox is", () => {
     const { urls, exports } = importInChild("infrahub-mcp/sandbox")
     expect(ours(urls)).toContain(pathToFileURL(join(ROOT, "dist", "sandbox", "index.js")).href)
     expect(sandboxModules(urls).length).toBeGreaterThan(50)
     expect([...exports].sort()).toEqual(["ListenFailed", "SANDBOX_INFRAHUB_VERSION", "SandboxStartError", "defaultSandboxOptions", "startSandbox"])
-  })
+  }, CHILD_MS)
 })
