@@ -10,13 +10,16 @@
  * import * as Layer from "effect/Layer"
  * import { authLayer, makeHttpApp, mcpCoreLayer, mcpHttpLayer, ServerConfig, stateLayer } from "infrahub-mcp"
  *
- * const config = yield* ServerConfig.load({ transport: "streamable-http", host: "127.0.0.1", port: 8001 })
- * // The MCP app under /infra of the host's own router: /infra/mcp, /infra/health.
- * const router = HttpRouter.empty.pipe(HttpRouter.mountApp("/infra", makeHttpApp({ … })))
- * const services = mcpHttpLayer(config).pipe(
- *   Layer.provideMerge(Layer.merge(mcpCoreLayer(config), authLayer(config))),
- *   Layer.provideMerge(stateLayer(config))
- * )
+ * const program = Effect.gen(function* () {
+ *   const config = yield* ServerConfig.load({ transport: "streamable-http", host: "127.0.0.1", port: 8001 })
+ *   // The MCP app under /infra of the host's own router: clients connect to /infra/mcp.
+ *   const router = HttpRouter.empty.pipe(HttpRouter.mountApp("/infra", makeHttpApp(appOptions)))
+ *   const services = mcpHttpLayer(config).pipe(
+ *     Layer.provideMerge(Layer.merge(mcpCoreLayer(config), authLayer(config))),
+ *     Layer.provideMerge(stateLayer(config))
+ *   )
+ *   // …serve `router` on the host's HttpServer with `services` provided.
+ * })
  * ```
  *
  * See examples/effect-host for a complete host (own routes, own auth mode, a programmatic tool call).
