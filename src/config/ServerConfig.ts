@@ -13,6 +13,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
+import { AUTH_MODES, type AuthModeName } from "../auth/Principal.js"
 import { hostnameOf } from "../http/hostCheck.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {
@@ -31,8 +32,6 @@ import {
 } from "./parse.js"
 import { scanOwnVariables, type ScannedName } from "./scan.js"
 import {
-  AUTH_MODES,
-  type AuthModeName,
   isSecretVariable,
   isVariableName,
   modesOf,
@@ -44,7 +43,6 @@ import {
 } from "./variables.js"
 
 export type { ConfigProblem } from "./parse.js"
-export { AUTH_MODES, type AuthModeName } from "./variables.js"
 
 export type Transport = "stdio" | "streamable-http"
 

@@ -12,7 +12,7 @@ import { SchemaCatalog, type UnknownKind } from "../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import type { StateStoreUnavailable } from "../state/StateStore.js"
 import { compactJson, toon } from "./render.js"
-import { type RequestContext } from "./RequestContext.js"
+import { type RequestContext } from "../session/RequestContext.js"
 import { kindCatalog, kindDetail } from "./schemaViews.js"
 import { GRAPHQL_TYPE_ADVICE, indexSdl, namesContaining, type SdlIndex, sliceSdl } from "./sdlView.js"
 
