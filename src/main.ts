@@ -61,10 +61,13 @@ const run = (command: Command): Effect.Effect<number, CommandError> => {
   }
 }
 
-/** A setting or file the user gave is wrong: fix the command line or configuration (as argparse exits). */
+/**
+ * A setting the user gave cannot be used: fix the command line, the configuration, or the service a
+ * setting names (an IdP or state store that does not answer). Exit 2, as argparse exits.
+ */
 const usageError = (error: { readonly message: string }) => fail(EXIT_USAGE, error.message)
 
-/** The environment refused (a port taken, an address not ours, a store not answering): the same for every command. */
+/** The machine refused (a port taken, an address not ours): the same for every command that listens. */
 const environmentError = (error: { readonly message: string }) => fail(EXIT_FAILURE, error.message)
 
 /** The one place where errors become messages on stderr and exit codes. */
@@ -76,8 +79,8 @@ const main = Effect.suspend(() => {
       ConfigurationError: usageError,
       SandboxStartError: usageError,
       OidcStartupError: usageError,
-      ListenFailed: environmentError,
-      StateStoreStartupError: environmentError
+      StateStoreStartupError: usageError,
+      ListenFailed: environmentError
     })
   )
 }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)))
