@@ -20,7 +20,7 @@ import * as Layer from "effect/Layer"
  * @module
  */
 
-/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`, `.layer`). */
+/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`; layers take the result as a value). */
 export {
   type CliOptions,
   ConfigurationError,
