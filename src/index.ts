@@ -27,9 +27,8 @@
  * @module
  */
 
-/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`, `.layer`). */
+/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`; layers take the result as a value). */
 export {
-  type AuthModeName,
   type CliOptions,
   ConfigurationError,
   type OidcConfig,
@@ -71,7 +70,7 @@ export { OAuthRoutes, type OAuthRoutesShape } from "./http/OAuthRoutes.js"
 
 /** Request-scoped services: who calls, and the credential their Infrahub calls use. */
 export { apiToken, ApiToken, type Credential, InfrahubCredentials, password, Password } from "./auth/InfrahubCredentials.js"
-export { Principal, type PrincipalMode, type PrincipalShape } from "./auth/Principal.js"
+export { AUTH_MODES, type AuthModeName, Principal, type PrincipalMode, type PrincipalShape } from "./auth/Principal.js"
 
 /** Auth modes as layers providing per-request identity (the four built-in ones, or a host's own); the OIDC proxy behind `oidc` mode. */
 export {
@@ -122,9 +121,9 @@ export {
 } from "./session/errors.js"
 
 /** The MCP layer: tools as data, the access policy, the SDK bridge. */
-export { AccessDenied, AccessPolicy, type AccessPolicyOptions, type AccessPolicyShape, type GatedTool } from "./mcp/AccessPolicy.js"
+export { AccessDenied, AccessPolicy, type AccessPolicyOptions, type AccessPolicyShape, type GatedTool, type WriteRefusal } from "./mcp/AccessPolicy.js"
 export { type AppServices, type ConnectionOptions, McpBridge, type McpBridgeShape, type ServerIdentity } from "./mcp/McpBridge.js"
-export { type ClientLogLevel, RequestContext, type RequestContextShape } from "./mcp/RequestContext.js"
+export { type ClientLogLevel, RequestContext, type RequestContextShape } from "./session/RequestContext.js"
 export { type RequestServices, type ToolDescriptor, ToolRegistry, type ToolRegistryShape } from "./mcp/ToolRegistry.js"
 export type { PipelineOptions, ToolCallResult } from "./mcp/pipeline.js"
 export { type RateLimiter, RateLimited } from "./mcp/RateLimiter.js"
@@ -141,6 +140,14 @@ export {
   type ResourceTemplateDescriptor,
   ResourceTooLarge
 } from "./mcp/ResourceRegistry.js"
+export {
+  type PromptDescriptor,
+  PromptRefused,
+  PromptRegistry,
+  type PromptRegistryShape,
+  type RenderedPrompt
+} from "./mcp/PromptRegistry.js"
+export type { PromptArgument } from "./mcp/prompts.js"
 export {
   type AnyToolSpec,
   makeTool,

@@ -9,7 +9,7 @@ import { Fingerprints } from "./fingerprint.js"
 import { OidcProxy } from "./oidc/OidcProxy.js"
 import { sanitizeDescription } from "./oidc/answers.js"
 import { apiToken, type Credential, password } from "./InfrahubCredentials.js"
-import { type AuthModeName, Principal, type PrincipalMode, type PrincipalShape } from "./Principal.js"
+import { AUTH_MODES, type AuthModeName, Principal, type PrincipalMode, type PrincipalShape } from "./Principal.js"
 
 /** What the edge learns about one request: who calls, and which credential their Infrahub calls use. */
 export interface RequestAuth {
@@ -72,12 +72,11 @@ export interface CustomAuthModeOptions {
 /** `AuthMode.custom` was given a name it cannot report (start-up error: the host's code must change). */
 export class InvalidAuthModeName extends Data.TaggedError("InvalidAuthModeName")<{ readonly name: string }> {
   override get message(): string {
-    return `'${this.name}' cannot name a custom auth mode: use lower-case letters, digits, '.', '_' and '-' (starting with a letter, at most 64 characters), and none of the built-in names (${Object.keys(BUILT_IN_MODES).join(", ")}).`
+    return `'${this.name}' cannot name a custom auth mode: use lower-case letters, digits, '.', '_' and '-' (starting with a letter, at most 64 characters), and none of the built-in names (${AUTH_MODES.join(", ")}).`
   }
 }
 
-// A Record, so a fifth built-in mode cannot be added to AuthModeName without being listed here.
-const BUILT_IN_MODES: Record<AuthModeName, true> = { "none": true, "oidc": true, "token-passthrough": true, "basic-passthrough": true }
+const BUILT_IN_MODES: ReadonlySet<string> = new Set(AUTH_MODES)
 const CUSTOM_MODE_NAME = /^[a-z][a-z0-9._-]{0,63}$/
 
 /** Why a header holds no usable credential: absent (or blank), or present in a form we refuse. */
@@ -237,7 +236,7 @@ export class AuthMode extends Context.Tag("infrahub-mcp/AuthMode")<AuthMode, Aut
    */
   static readonly custom = (options: CustomAuthModeOptions): Layer.Layer<AuthMode, InvalidAuthModeName> => {
     const name = options.name
-    if (!CUSTOM_MODE_NAME.test(name) || Object.hasOwn(BUILT_IN_MODES, name)) return Layer.fail(new InvalidAuthModeName({ name }))
+    if (!CUSTOM_MODE_NAME.test(name) || BUILT_IN_MODES.has(name)) return Layer.fail(new InvalidAuthModeName({ name }))
     return Layer.succeed(
       AuthMode,
       AuthMode.of({

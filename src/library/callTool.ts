@@ -4,7 +4,7 @@ import type { RequestAuth } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
 import type { ToolCallResult } from "../mcp/pipeline.js"
-import { RequestContext } from "../mcp/RequestContext.js"
+import { RequestContext } from "../session/RequestContext.js"
 import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 
