@@ -12,11 +12,11 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
 import { AUTH_MODES, type AuthModeName } from "../auth/Principal.js"
-import { hostnameOf } from "../http/hostCheck.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {
   closest,
   type ConfigProblem,
+  hostnameOf,
   type Parsed,
   parseBoolean,
   parseChoice,
