@@ -58,7 +58,10 @@ export const approveInChromium =
     const page = await browser.newPage()
     try {
       await page.goto(url.href, { timeout: 15_000 })
-      if (new URL(page.url()).pathname !== "/consent") throw new Error(`expected the consent page, landed on ${page.url()}`)
+      if (new URL(page.url()).pathname !== "/consent") {
+        const text = await page.locator("body").innerText().catch(() => "")
+        throw new Error(`expected the consent page, landed on ${page.url()}: ${text.slice(0, 500)}`)
+      }
       seen.consentText = await page.locator("main").innerText()
       await page.getByRole("button", { name: "Approve" }).click()
       await page.waitForURL((u) => u.href.startsWith(redirect), { timeout: 15_000 })
