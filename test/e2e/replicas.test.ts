@@ -26,13 +26,21 @@ const SIGNING_KEY = secret("jwt-signing-key")
 const ADMIN_TOKEN = secret("admin-token")
 const TOKEN_A = secret("token-a")
 const TOKEN_B = secret("token-b")
+const ALICE_PASSWORD = secret("alice-password")
+const BOB_PASSWORD = secret("bob-password")
 
 let redis: TestRedis
 let sandbox: TestSandbox
 
 beforeAll(async () => {
   redis = await startTestRedis()
-  sandbox = await startTestSandbox({ tokens: [Redacted.make(ADMIN_TOKEN), Redacted.make(TOKEN_A), Redacted.make(TOKEN_B)] })
+  sandbox = await startTestSandbox({
+    tokens: [Redacted.make(ADMIN_TOKEN), Redacted.make(TOKEN_A), Redacted.make(TOKEN_B)],
+    users: [
+      { username: "alice", password: Redacted.make(ALICE_PASSWORD) },
+      { username: "bob", password: Redacted.make(BOB_PASSWORD) }
+    ]
+  })
   for (const branch of ["branch-a", "branch-b"]) {
     await adminGraphql(sandbox, `mutation { BranchCreate(data: { name: "${branch}", sync_with_git: false }) { ok } }`)
   }
@@ -312,6 +320,48 @@ describe("token-passthrough: two users interleaved across the replicas", () => {
     const entries = await scanStore(redis.url)
     expect(entries.filter((entry) => entry.key.startsWith("e2e-passthrough:")).length).toBeGreaterThan(0)
     expect(secretsInClear(entries, { TOKEN_A, TOKEN_B, ADMIN_TOKEN, STATE_KEY })).toEqual([])
+  })
+})
+
+describe("basic-passthrough: one login per user, whichever replica a session opens on", () => {
+  let cluster: Cluster
+  const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` })
+  const opened: Array<RecordedClient> = []
+
+  beforeAll(async () => {
+    cluster = await startCluster(2, () => ({ ...sharedStore("e2e-basic:"), INFRAHUB_MCP_AUTH_MODE: "basic-passthrough" }))
+  })
+  afterAll(async () => {
+    for (const session of opened) await session.client.close()
+    await cluster?.close()
+  })
+
+  it("logs each user in once for sessions on both replicas, and acts as that user only", async () => {
+    sandbox.clearRequests()
+    const users = [["alice", ALICE_PASSWORD], ["bob", BOB_PASSWORD]] as const
+    // Each user opens a session on each replica, directly: the second replica finds the login in the store.
+    for (const [user, password] of users) {
+      for (const replica of cluster.replicas) opened.push(await connectRecorded(replica.url, { requestInit: { headers: basic(user, password) } }))
+    }
+    for (const [index, session] of opened.entries()) {
+      const user = users[Math.floor(index / 2)]?.[0] ?? ""
+      const result = await session.client.callTool({ name: "search_nodes", arguments: { kind: "BuiltinTag", query: "e", branch: `branch-${user === "alice" ? "a" : "b"}` } })
+      expect(result.isError, textOf(result)).not.toBe(true)
+    }
+    const log = sandbox.requests()
+    expect(log.filter((r) => r.path === "/api/auth/login").map((r) => r.status)).toEqual([200, 200])
+    const credentialsOn = (branch: string) => new Set(log.filter((r) => r.branch === branch).map((r) => JSON.stringify(r.credential)))
+    expect(credentialsOn("branch-a")).toEqual(new Set([JSON.stringify({ type: "user", name: "alice" })]))
+    expect(credentialsOn("branch-b")).toEqual(new Set([JSON.stringify({ type: "user", name: "bob" })]))
+  })
+
+  it("keeps no password in clear in the store", async () => {
+    const entries = await scanStore(redis.url)
+    expect(entries.filter((entry) => entry.key.startsWith("e2e-basic:")).length).toBeGreaterThan(0)
+    // Also as the Basic header carried them (`user:password`, base64).
+    expect(
+      secretsInClear(entries, { ALICE_PASSWORD, BOB_PASSWORD, ALICE_BASIC: `alice:${ALICE_PASSWORD}`, BOB_BASIC: `bob:${BOB_PASSWORD}`, STATE_KEY })
+    ).toEqual([])
   })
 })
 
