@@ -12,7 +12,7 @@ import type { LoggedRequest } from "../../src/sandbox/http/debug.js"
 import { TestOAuthClient } from "../auth/oidc/client.js"
 import { approveInChromium, launchChromium, type RedirectListener, startRedirectListener } from "../support/browserSignIn.js"
 import { CONFIDENTIAL_CLIENT, startIdp, type TestIdp, WRITE_SCOPE } from "../support/idp.js"
-import { connectHttp, textOf } from "../support/mcp.js"
+import { connectHttp, runCli, textOf } from "../support/mcp.js"
 import { startTestRedis, type TestRedis } from "../support/redis.js"
 import { type Cluster, connectRecorded, type Exchange, type RecordedClient, startCluster, toolCallReplicas } from "../support/replicas.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
@@ -460,5 +460,41 @@ describe("oidc: a sign-in in Chromium whose token works on both replicas", () =>
         ADMIN_TOKEN
       })
     ).toEqual([])
+  })
+})
+
+describe("start-up with a shared store fails closed", () => {
+  const env = () => ({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_API_TOKEN: ADMIN_TOKEN, INFRAHUB_MCP_STATE_KEY: STATE_KEY })
+
+  it("an unreachable store stops the server with exit code 2, naming the variable, with nothing else on stderr", async () => {
+    const result = await runCli({ ...env(), INFRAHUB_MCP_STATE_STORE: "redis://127.0.0.1:9/0" }, ["--transport", "streamable-http", "--port", "0"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("INFRAHUB_MCP_STATE_STORE=redis://127.0.0.1:9/0 could not be reached")
+    expect(result.stderr).not.toMatch(/Unhandled error event/)
+  })
+
+  it("a store without INFRAHUB_MCP_STATE_KEY, or with a short one, stops the server with exit code 2", async () => {
+    for (const key of ["", "too-short"]) {
+      const result = await runCli({ ...env(), INFRAHUB_MCP_STATE_STORE: redis.url, INFRAHUB_MCP_STATE_KEY: key }, ["--transport", "streamable-http", "--port", "0"])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain("INFRAHUB_MCP_STATE_KEY")
+      expect(result.stderr).toContain("openssl rand -base64 48")
+    }
+  })
+
+  it("oidc with a shared store but no INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY stops the server with exit code 2", async () => {
+    const result = await runCli(
+      {
+        ...env(),
+        INFRAHUB_MCP_STATE_STORE: redis.url,
+        INFRAHUB_MCP_AUTH_MODE: "oidc",
+        INFRAHUB_MCP_OIDC_CONFIG_URL: "http://127.0.0.1:9/.well-known/openid-configuration",
+        INFRAHUB_MCP_OIDC_CLIENT_ID: "c",
+        INFRAHUB_MCP_OIDC_BASE_URL: "http://127.0.0.1:8001"
+      },
+      ["--transport", "streamable-http", "--port", "0"]
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY")
   })
 })
