@@ -180,14 +180,20 @@ describe("one session across two replicas (auth mode none)", () => {
       expect(toolCallReplicas(session.exchanges.slice(seen))).toEqual([survivor.name])
 
       await victim.start()
-      const back = seen + 1
-      const writes = []
-      for (let i = 0; i < 2; i++) writes.push(await callOk(client, "node_upsert", { kind: "BuiltinTag", data: { name: `after-${signal}-${i}` } }))
-      expect(writes.map((write) => [write["branch"], write["branch_created"]])).toEqual([[branch, false], [branch, false]])
-      // The restarted replica served a write of a session it never saw.
+      const back = session.exchanges.length
+      // Round-robin reaches the restarted replica within two calls; the SDK re-opening its GET stream
+      // can take a turn in between, so write until it has served one (a bound, not a chance).
+      const names: Array<string> = []
+      while (!toolCallReplicas(session.exchanges.slice(back), "node_upsert").includes(victim.name) && names.length < 6) {
+        const name = `after-${signal}-${names.length}`
+        const write = await callOk(client, "node_upsert", { kind: "BuiltinTag", data: { name } })
+        expect(write).toMatchObject({ branch, branch_created: false })
+        names.push(name)
+      }
+      // The restarted replica served a write of a session it had never seen.
       expect(toolCallReplicas(session.exchanges.slice(back), "node_upsert")).toContain(victim.name)
       expect((await callOk(client, "get_session_info"))["session_branch"]).toBe(branch)
-      expect(await tagsOn(branch)).toEqual(expect.arrayContaining([`while-${signal}`, `after-${signal}-0`, `after-${signal}-1`]))
+      expect(await tagsOn(branch)).toEqual(expect.arrayContaining([`while-${signal}`, ...names]))
       expectOneSession(session)
     }
   )
@@ -296,7 +302,9 @@ describe("token-passthrough: two users interleaved across the replicas", () => {
     expect(log.filter((r) => r.branch === "branch-a").length).toBeGreaterThanOrEqual(12)
     expect(log.filter((r) => r.branch === "branch-b").length).toBeGreaterThanOrEqual(12)
     expect(crossCredential(log)).toEqual([])
-    expect(log.filter((r) => JSON.stringify(r.credential) === JSON.stringify(tokenTrace(ADMIN_TOKEN)))).toEqual([])
+    // Every request Infrahub saw carried one of the two users' tokens: never the admin's, never none.
+    const theirs = new Set([JSON.stringify(tokenTrace(TOKEN_A)), JSON.stringify(tokenTrace(TOKEN_B))])
+    expect(log.filter((r) => !theirs.has(JSON.stringify(r.credential)))).toEqual([])
   })
 
   it("refuses alice's session with bob's token on every replica, before any Infrahub request", async () => {
