@@ -217,13 +217,15 @@ describe("one session across two replicas (auth mode none)", () => {
     it("fails closed: a call gets a clear 503, a new session is refused, /health says the store is down", async () => {
       await redis.stop()
       storeDown = true
+      // The SDK client sees the HTTP status (StreamableHTTPError.code) and the server's message.
       const failed = await client.callTool({ name: "get_session_info", arguments: {} }).then(
-        (result) => `answered: ${textOf(result)}`,
-        (error: unknown) => String(error)
+        (result) => ({ code: undefined, message: `answered: ${textOf(result)}` }),
+        (error: unknown) => ({ code: (error as { code?: unknown }).code, message: String(error) })
       )
-      expect(failed).toMatch(/HTTP 503/)
-      expect(failed).toContain("state store")
-      expect(failed).toContain("INFRAHUB_MCP_STATE_STORE")
+      expect(failed.code).toBe(503)
+      expect(failed.message).toContain("The server's state store failed")
+      expect(failed.message).toContain("Retry in a few seconds")
+      expect(failed.message).toContain("INFRAHUB_MCP_STATE_STORE")
       const fresh = await postRpc(cluster.url, {}, {
         jsonrpc: "2.0",
         id: 1,
