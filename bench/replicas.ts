@@ -131,7 +131,9 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 const renderSection = (rows: ReadonlyArray<ReplicaRow>, seconds: number): string => {
   const machine = describeMachine()
   const find = (setup: Setup, tool: string) => rows.find((row) => row.setup === setup && row.tool === tool)
-  const body = rows.map((row) => {
+  const order: ReadonlyArray<Setup> = ["two", "one", "memory"]
+  const sorted = TOOLS.flatMap((tool) => order.flatMap((setup) => rows.filter((row) => row.tool === tool.id && row.setup === setup)))
+  const body = sorted.map((row) => {
     const one = find("one", row.tool)
     return [
       `\`${row.tool}\``,
@@ -159,7 +161,11 @@ Server CPU is summed over the setup's replicas.
 Machine: ${machine.cpu}, ${machine.cores} cores, 1-minute load ${machine.loadAverage.toFixed(2)} at the start. The client,
 the sandbox, HAProxy, Valkey/Redis and the replicas all share these cores: two replicas can only add
 throughput where one replica, not the machine, was the limit; on separate hosts each replica brings its
-own cores.
+own cores.${machine.loadAverage > machine.cores ? `
+
+**This run's machine was overloaded** (load ${machine.loadAverage.toFixed(1)} on ${machine.cores} cores, from other work): the
+figures below measure that contention more than the replicas. Re-run on a quiet machine before drawing
+conclusions from them.` : ""}
 
 ${table(["Tool", "Setup", "calls/s", "p50 ms", "p99 ms", "server CPU ms / call", "client CPU ms / call", "errors", "calls/s ÷ 1 replica"], body)}
 `
