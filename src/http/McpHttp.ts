@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -40,6 +41,8 @@ interface HttpSession {
   readonly binding: string
   readonly principalId: string
   readonly pinger: Option.Option<Fiber.RuntimeFiber<unknown>>
+  /** When this replica last renewed the session's places (a per-replica cache of the renewal, see `renewPlaces`). */
+  readonly placesRenewedAt: { at: number }
 }
 
 export interface McpHttpShape {
@@ -139,6 +142,17 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
             return "server-full"
           })
 
+        // Places live for the idle timeout; renewing them on every request would cost two store round
+        // trips per request for nothing, so each replica renews a session's places at most this often.
+        const renewEveryMs = Math.max(1_000, Math.floor(options.idleTimeoutMs / 10))
+        const renewPlaces = (sessionId: string, session: HttpSession) =>
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis
+            if (now - session.placesRenewedAt.at < renewEveryMs) return
+            yield* claim(sessionId, session.principalId)
+            session.placesRenewedAt.at = now
+          })
+
         const release = (sessionId: string, principalId: string) =>
           state.leave(SERVER_GROUP, sessionId).pipe(
             Effect.zipRight(state.leave(principalGroup(principalId), sessionId)),
@@ -195,7 +209,7 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
               onsessioninitialized: () =>
                 Runtime.runPromise(runtime)(
                   local
-                    .set(sessionId, { server, transport, binding: bindingOf(auth), principalId: auth.principal.id, pinger: startPinger(server) })
+                    .set(sessionId, { server, transport, binding: bindingOf(auth), principalId: auth.principal.id, pinger: startPinger(server), placesRenewedAt: { at: Number.NEGATIVE_INFINITY } })
                     .pipe(Effect.zipRight(Effect.logInfo(`mcp_session_${how} session=${sessionId} user=${auth.principal.user ?? auth.principal.id}`)))
                 ),
               onsessionclosed: () =>
@@ -352,7 +366,7 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
               return jsonRpcError(403, -32001, "This MCP session belongs to another credential; use the credential that opened it or initialize a new session.")
             }
             const session = found.session
-            yield* claim(sessionId, session.principalId)
+            yield* renewPlaces(sessionId, session)
             const response = yield* serveRequest(session.transport, request, parsedBody, auth)
             yield* rememberLogLevel(sessionId, parsedBody)
             return response
