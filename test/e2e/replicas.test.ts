@@ -476,11 +476,19 @@ describe("oidc: a sign-in in Chromium whose token works on both replicas", () =>
 describe("start-up with a shared store fails closed", () => {
   const env = () => ({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_API_TOKEN: ADMIN_TOKEN, INFRAHUB_MCP_STATE_KEY: STATE_KEY })
 
-  it("an unreachable store stops the server with exit code 2, naming the variable, with nothing else on stderr", async () => {
-    const result = await runCli({ ...env(), INFRAHUB_MCP_STATE_STORE: "redis://127.0.0.1:9/0" }, ["--transport", "streamable-http", "--port", "0"])
-    expect(result.code).toBe(2)
+  const unreachable = () => runCli({ ...env(), INFRAHUB_MCP_STATE_STORE: "redis://127.0.0.1:9/0" }, ["--transport", "streamable-http", "--port", "0"])
+
+  it("an unreachable store stops the server, naming the variable and the cause, with nothing else on stderr", async () => {
+    const result = await unreachable()
+    expect(result.code).not.toBe(0)
     expect(result.stderr).toContain("INFRAHUB_MCP_STATE_STORE=redis://127.0.0.1:9/0 could not be reached")
+    expect(result.stderr).toContain("ECONNREFUSED")
     expect(result.stderr).not.toMatch(/Unhandled error event/)
+    expect(result.stdout).toBe("")
+  })
+
+  it("an unreachable store exits with code 2, as an unreachable OIDC discovery document does (README: exit code 2)", async () => {
+    expect((await unreachable()).code).toBe(2)
   })
 
   it("a store without INFRAHUB_MCP_STATE_KEY, or with a short one, stops the server with exit code 2", async () => {
