@@ -473,6 +473,38 @@ describe("oidc: a sign-in in Chromium whose token works on both replicas", () =>
   })
 })
 
+describe("rate limits are shared by the replicas", () => {
+  let cluster: Cluster
+  const sessions: Array<RecordedClient> = []
+
+  beforeAll(async () => {
+    // Two calls, then one every 100 s: no refill can happen while the test runs.
+    cluster = await startCluster(2, () => ({
+      ...sharedStore("e2e-rate:"),
+      INFRAHUB_API_TOKEN: ADMIN_TOKEN,
+      INFRAHUB_MCP_RATE_LIMIT_RPS: "0.01",
+      INFRAHUB_MCP_RATE_LIMIT_BURST: "2"
+    }))
+  })
+  afterAll(async () => {
+    for (const session of sessions) await session.client.close()
+    await cluster?.close()
+  })
+
+  it("a caller who spent the burst on one replica is refused on the other", async () => {
+    const [first, second] = cluster.replicas
+    if (first === undefined || second === undefined) throw new Error("two replicas expected")
+    // Directly, not through the balancer: which replica serves each call is not left to the rotation.
+    const onFirst = await connectRecorded(first.url)
+    const onSecond = await connectRecorded(second.url)
+    sessions.push(onFirst, onSecond)
+    for (let i = 0; i < 2; i++) await callOk(onFirst.client, "get_session_info")
+    const refused = await onSecond.client.callTool({ name: "get_session_info", arguments: {} })
+    expect(refused.isError).toBe(true)
+    expect(textOf(refused)).toContain("INFRAHUB_MCP_RATE_LIMIT_RPS")
+  })
+})
+
 describe("start-up with a shared store fails closed", () => {
   const env = () => ({ INFRAHUB_ADDRESS: sandbox.url, INFRAHUB_API_TOKEN: ADMIN_TOKEN, INFRAHUB_MCP_STATE_KEY: STATE_KEY })
 
