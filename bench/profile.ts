@@ -95,7 +95,7 @@ const analyse = (profile: CpuProfile, moduleOf: (line: number) => string, fromUs
   const byFunction = new Map<string, number>()
   // Inclusive time of our own functions (and of logging/metrics/hashing wherever they are called from).
   const inclusive = new Map<string, number>()
-  const INTERESTING = /logfmt|Logger|metric|Metric|Hmac|digest|randomUUID|stderr|writeUtf8String|writev|webRequest|fromWeb|toURL|Headers|Request|Response/
+  const INTERESTING = /logfmt|Logger|metric|Metric|Span|Hmac|digest|randomUUID|stderr|writeUtf8String|writev|webRequest|fromWeb|toURL|Headers|Request|Response/
   let at = profile.startTime
   let busyUs = 0
   let idleUs = 0
