@@ -359,11 +359,11 @@ closed loop, only the timed window's samples) and \`strace -c\` on both servers 
   one \`write\` each (flushed when the process exits), the credential fingerprint kept per credential
   object, and \`StateStore\` groups (a session's place, renewed on every request) scanned for expired
   members only when one is due instead of on every request (that scan grew with the number of sessions).
-- **Over HTTP, end to end** (\`npm run bench:compare\` against the build before this round, alternating
-  3 s windows on one sandbox, seven comparisons at 1, 10 and 50 sessions, 1-minute load 25–34 on the 2 cores): server CPU per call
-  this ÷ before 0.84–1.02× for \`get_session_info\` and 0.84–1.11× for \`get_nodes\`, about 0.9× on
-  average: the pipeline's share of a call is only part of it (the HTTP server, the SDK transport and its
-  zod checks, undici towards Infrahub take the rest), and on a machine that loaded ±10 % is noise.
+- **Over HTTP, end to end** (\`npm run bench:compare\` against main as merged, e88c02a, built alike;
+  alternating 3 s windows on one sandbox, 4 rounds each, 1-minute load 30 on the 2 cores): server CPU per
+  call, this ÷ main, at 1 / 10 / 50 sessions: \`get_session_info\` 0.91 / 0.98 / 0.93×, \`get_nodes\`
+  0.94 / 0.84 / 0.73×. The pipeline is only part of a call (the HTTP server, the SDK transport and its zod
+  checks, undici towards Infrahub take the rest), and on a machine this loaded a few per cent is noise.
 - **Why CPU per call could rise with sessions**: the per-request scan of the session group grew with the
   number of sessions (fixed); the rest that grows is garbage collection: more requests in flight means more
   live young objects at each scavenge (copied, some promoted to the old generation). The SDK server and
