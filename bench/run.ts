@@ -22,6 +22,7 @@ import { benchLargeReads } from "./large.js"
 import { describeMachine, residentMiB } from "./machine.js"
 import { makeRecorder, type Recorder } from "./measure.js"
 import { type MemoryRow, type Path, type Report, renderReport, type Row, type ThroughputRow } from "./report.js"
+import { benchReplicas } from "./replicas.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { elapsedMs } from "./stats.js"
 import { measureThroughput, openSessions } from "./throughput.js"
@@ -474,6 +475,7 @@ const main = async () => {
 
     phase(`large reads (a sandbox of its own with 10 000 nodes), ${config.largeIterations} iterations`)
     const large = await benchLargeReads({ iterations: config.largeIterations, serverEnv: SERVER_ENV, baselineScript, checkDocument: checkDocument("BuiltinTag"), phase })
+    const replicas = await benchReplicas({ sandbox, seconds: config.throughputSeconds, phase })
 
     const report: Report = {
       command: config.command,
@@ -491,7 +493,7 @@ const main = async () => {
       baselineDocument: documents.getNodes,
       sdkVersion: SDK_VERSION
     }
-    const markdown = renderReport(report)
+    const markdown = `${renderReport(report).trimEnd()}\n\n${replicas}`
     writeFileSync(REPORT_PATH, markdown)
     process.stdout.write(markdown)
     console.error(`bench: wrote ${REPORT_PATH} in ${report.durationS.toFixed(0)} s`)

@@ -30,6 +30,28 @@ let
     lib.mapAttrs (_: renderSetting) cfg.settings
     // lib.optionalAttrs (cfg.stateStore != null) { INFRAHUB_MCP_STATE_STORE = cfg.stateStore; };
 
+  command = lib.escapeShellArgs (
+    [
+      (lib.getExe cfg.package)
+      "serve"
+      "--transport"
+      cfg.transport
+      "--host"
+      cfg.host
+      "--port"
+      (toString cfg.port)
+    ]
+    ++ lib.optional cfg.stateless "--stateless"
+  );
+
+  # The state key in a file of its own: systemd hands it to the service as a credential (readable by
+  # the throwaway user only, while the service runs), and this start script exports it.
+  start = pkgs.writeShellScript "infrahub-mcp-start" ''
+    INFRAHUB_MCP_STATE_KEY="$(< "$CREDENTIALS_DIRECTORY/state-key")"
+    export INFRAHUB_MCP_STATE_KEY
+    exec ${command}
+  '';
+
   loopbackHost = builtins.elem cfg.host [
     "127.0.0.1"
     "::1"
@@ -115,13 +137,29 @@ in
     stateStore = mkOption {
       type = types.nullOr types.str;
       default = null;
-      example = "redis://redis.internal:6379/0";
+      example = "redis://valkey.internal:6379/0";
       description = ''
-        Where MCP sessions and session branches are kept, as `INFRAHUB_MCP_STATE_STORE`: a `redis://`
-        URL lets several replicas behind one load balancer serve the same clients; null keeps them in this
-        process's memory. (The shared store is being implemented; a server without it warns that the
-        variable is unknown and keeps state in memory.) A URL with a password belongs in
-        `environmentFile` instead.
+        Where the server keeps its state (MCP sessions, session branches, sign-ins, rate-limit buckets),
+        as `INFRAHUB_MCP_STATE_STORE`: a `redis://` or `rediss://` (TLS) URL of a Valkey or Redis server
+        lets several replicas behind one load balancer serve the same clients and keeps everything across
+        restarts; null keeps it in this process's memory. Every replica needs the same store, the same
+        `INFRAHUB_MCP_STATE_KEY` (`stateKeyFile` or `environmentFile`) and, in OIDC mode, the same
+        `INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY` (`environmentFile`). A URL with a password belongs in
+        `environmentFile` instead (README.md, "Running several replicas").
+      '';
+    };
+
+    stateKeyFile = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/run/secrets/infrahub-mcp-state-key";
+      description = ''
+        A file holding `INFRAHUB_MCP_STATE_KEY` alone (at least 32 characters, e.g. from
+        `openssl rand -base64 48`; a trailing newline is ignored), required with `stateStore`: it
+        encrypts every value in the store and keys the fingerprints of credentials, so all replicas must
+        share it. systemd passes it to the service as a credential (`LoadCredential`), so the file may stay
+        readable by root only. Give it as a string path outside the Nix store. Alternatively put
+        `INFRAHUB_MCP_STATE_KEY=…` in `environmentFile`.
       '';
     };
 
@@ -143,6 +181,14 @@ in
         message = "services.infrahub-mcp.settings sets ${lib.concatStringsSep ", " foreignSettings}, which the server does not read: settings are INFRAHUB_*, INFRAHUB_MCP_* and OTEL_* variables (README.md, Configuration).";
       }
       {
+        assertion = cfg.stateStore == null || cfg.stateKeyFile != null || cfg.environmentFile != null;
+        message = "services.infrahub-mcp.stateStore is set but the server would have no INFRAHUB_MCP_STATE_KEY and would not start: set services.infrahub-mcp.stateKeyFile to a file holding the key (the same on every replica), or put INFRAHUB_MCP_STATE_KEY in services.infrahub-mcp.environmentFile.";
+      }
+      {
+        assertion = cfg.stateKeyFile == null || !(lib.hasPrefix builtins.storeDir cfg.stateKeyFile);
+        message = "services.infrahub-mcp.stateKeyFile is in the Nix store, which is world-readable: keep the key in a file outside it (a secrets manager's output such as /run/secrets/infrahub-mcp-state-key).";
+      }
+      {
         assertion = cfg.stateStore == null || builtins.match "[a-z+]+://[^/]*@.*" cfg.stateStore == null;
         message = "services.infrahub-mcp.stateStore contains credentials, which would be copied into the world-readable Nix store: set INFRAHUB_MCP_STATE_STORE in services.infrahub-mcp.environmentFile instead.";
       }
@@ -160,19 +206,8 @@ in
       inherit environment;
 
       serviceConfig = {
-        ExecStart = lib.escapeShellArgs (
-          [
-            (lib.getExe cfg.package)
-            "serve"
-            "--transport"
-            cfg.transport
-            "--host"
-            cfg.host
-            "--port"
-            (toString cfg.port)
-          ]
-          ++ lib.optional cfg.stateless "--stateless"
-        );
+        ExecStart = if cfg.stateKeyFile == null then command else "${start}";
+        LoadCredential = lib.optional (cfg.stateKeyFile != null) "state-key:${cfg.stateKeyFile}";
         EnvironmentFile = lib.optional (cfg.environmentFile != null) cfg.environmentFile;
         Restart = "on-failure";
         RestartSec = 5;

@@ -3,7 +3,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
-import { stderrLogger } from "./app/logging.js"
+import { flushLogs, stderrLogger } from "./app/logging.js"
 import type { OidcStartupError } from "./auth/oidc/errors.js"
 import { parseCli, type Command } from "./config/cli.js"
 import type { ConfigurationError } from "./config/ServerConfig.js"
@@ -18,6 +18,7 @@ const EXIT_FAILURE = 1
 
 const fail = (code: number, text: string) =>
   Effect.sync(() => {
+    flushLogs()
     process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
     return code
   })
@@ -91,6 +92,7 @@ NodeRuntime.runMain(main, {
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
     if (Cause.isInterruptedOnly(exit.cause)) return onExit(0)
+    flushLogs()
     process.stderr.write(`infrahub-mcp crashed: ${Cause.pretty(exit.cause)}\n`)
     onExit(EXIT_FAILURE)
   }

@@ -1,12 +1,34 @@
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
+import { makeLineSink } from "./logSink.js"
+
+/**
+ * stderr, written in batches (one write per turn of the event loop, or per 64 KiB): a line per tool
+ * call would otherwise be a system call per tool call. What is still queued when the process exits
+ * is written on its way out (writes to pipes and files are synchronous then).
+ */
+const stderrSink = makeLineSink({
+  output: (text) => void process.stderr.write(text),
+  schedule: (flush) => void setImmediate(flush).unref(),
+  maxBufferedChars: 64 * 1024
+})
+process.once("exit", stderrSink.flush)
+
+/** Writes every queued log line now: call it before writing to stderr directly, so lines stay in order. */
+export const flushLogs = (): void => stderrSink.flush()
 
 /**
  * Logs as logfmt on **stderr**. stdout carries the JSON-RPC protocol over stdio, so nothing else may
  * ever be written there; the same logger serves HTTP so both transports log alike.
  */
-export const stderrLogger = Logger.logfmtLogger.pipe(Logger.map((line) => void process.stderr.write(`${line}\n`)))
+export const stderrLogger = Logger.logfmtLogger.pipe(Logger.map(stderrSink.write))
 
+/** The stderr logger at `level`; closing the layer writes what is queued. */
 export const loggingLayer = (level: LogLevel.LogLevel): Layer.Layer<never> =>
-  Layer.merge(Logger.replace(Logger.defaultLogger, stderrLogger), Logger.minimumLogLevel(level))
+  Layer.mergeAll(
+    Logger.replace(Logger.defaultLogger, stderrLogger),
+    Logger.minimumLogLevel(level),
+    Layer.scopedDiscard(Effect.addFinalizer(() => Effect.sync(flushLogs)))
+  )

@@ -7,12 +7,14 @@ import { authLayer, logConfigWarnings, mcpCoreLayer, stateLayer } from "./layers
 
 /**
  * OTLP export, loaded only when enabled: its modules cost start-up time nobody else should pay. The
- * CLI bundle carries them (scripts/build.ts), so enabling it needs no package installed.
+ * CLI bundle carries them (scripts/build.ts), so enabling it needs no package installed. Without an
+ * exporter nobody reads a span, so spans are not recorded at all (a tool call opens several; each
+ * costs clock reads, attribute maps and garbage).
  */
 const telemetry = (config: ServerConfigShape): Layer.Layer<never> =>
   config.otelEnabled
     ? Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./telemetry.js")), (module) => module.telemetryLayer(config)))
-    : Layer.empty
+    : Layer.setTracerEnabled(false)
 
 /**
  * The layers behind both transports for a validated configuration (telemetry first, so every span is

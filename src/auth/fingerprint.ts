@@ -20,11 +20,21 @@ const make = (key: Uint8Array): FingerprintsShape => {
     for (const part of parts) mac.update(part).update("\u0000")
     return mac.digest("hex").slice(0, 32)
   }
+  // Per credential object: a shared credential (auth mode none) is one object for the process's
+  // life, and a request's credential is asked for its fingerprint several times. Weak, so the cache
+  // keeps no credential alive.
+  const byCredential = new WeakMap<Credential, string>()
   return {
-    credential: (credential) =>
-      credential._tag === "ApiToken"
-        ? hex(["token", Redacted.value(credential.token)])
-        : hex(["password", credential.username, Redacted.value(credential.password)]),
+    credential: (credential) => {
+      const known = byCredential.get(credential)
+      if (known !== undefined) return known
+      const fingerprint =
+        credential._tag === "ApiToken"
+          ? hex(["token", Redacted.value(credential.token)])
+          : hex(["password", credential.username, Redacted.value(credential.password)])
+      byCredential.set(credential, fingerprint)
+      return fingerprint
+    },
     secret: (purpose, value) => hex([purpose, value])
   }
 }

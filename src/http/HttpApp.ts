@@ -18,7 +18,7 @@ import { invalidRequest } from "./jsonRpc.js"
 import { McpHttp } from "./McpHttp.js"
 import { metricsJson, prometheusText } from "./metricsReport.js"
 import { OAuthRoutes } from "./OAuthRoutes.js"
-import { openStreamAtOnce } from "./sse.js"
+import { toServerResponse } from "./sse.js"
 
 /** Who may read `/metrics`: anybody, a caller with the bearer token, or nobody. */
 export type MetricsAccess =
@@ -51,12 +51,14 @@ const originAllowed = (origin: string | undefined, allowed: ReadonlyArray<string
   return LOOPBACK.has(url.hostname) || allowed.includes(url.origin)
 }
 
-/** A body-less web Request carrying the headers the SDK transport reads; the body is passed parsed. */
+/**
+ * A body-less web Request carrying the headers the SDK transport reads; the body is passed parsed.
+ * The Node request's header record goes straight into the Request (copied once, not through a
+ * `Headers` of our own first).
+ */
 const webRequestOf = (request: HttpServerRequest.HttpServerRequest): Request => {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
   const url = Option.getOrElse(HttpServerRequest.toURL(request), () => new URL(request.url, "http://localhost"))
-  return new Request(url, { method: request.method, headers })
+  return new Request(url, { method: request.method, headers: request.headers })
 }
 
 const health = Effect.gen(function* () {
@@ -157,7 +159,7 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     if (Either.isLeft(body)) return body.left
     const sessions = yield* McpHttp
     const response = yield* sessions.handle(webRequest, body.right, auth.right)
-    return HttpServerResponse.fromWeb(openStreamAtOnce(response))
+    return yield* toServerResponse(response, request.method === "GET")
   })
 
   const metrics = Effect.gen(function* () {

@@ -29,7 +29,7 @@ import { Principal } from "../auth/Principal.js"
 import { isCallerError } from "../infrahub/errors.js"
 import { type ClientLogLevel, RequestContext } from "../session/RequestContext.js"
 import { SessionBranches } from "../session/SessionBranches.js"
-import { errorsTotal, latencyMs, requestsTotal } from "./metrics.js"
+import { methodMetrics } from "./metrics.js"
 import { errorText } from "./pipeline.js"
 import { PromptRegistry } from "./PromptRegistry.js"
 import { refusalOf } from "./requestGuard.js"
@@ -190,25 +190,36 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
                       extra.sendNotification({ method: "notifications/message", params: { level, logger: identity.name, data } })
                     ).pipe(Effect.ignore)
             })
+            const metrics = methodMetrics(method)
             const measured = Effect.gen(function* () {
               const started = yield* Clock.currentTimeMillis
               // Any request keeps the workspace alive, not only writes: its session branch must not
               // idle out while the session is busy reading.
               yield* sessions.touch
               const exit = yield* Effect.exit(program)
-              yield* Metric.increment(Metric.tagged(requestsTotal, "method", method))
-              yield* Metric.update(Metric.tagged(latencyMs, "method", method), (yield* Clock.currentTimeMillis) - started)
-              if (Exit.isFailure(exit)) yield* Metric.increment(Metric.tagged(errorsTotal, "method", method))
+              yield* Metric.increment(metrics.requests)
+              yield* Metric.update(metrics.latency, (yield* Clock.currentTimeMillis) - started)
+              if (Exit.isFailure(exit)) yield* Metric.increment(metrics.errors)
               return yield* exit
             })
-            const provided = measured.pipe(
-              Effect.provideService(InfrahubCredentials, auth.value.credential),
-              Effect.provideService(Principal, auth.value.principal),
-              Effect.provideService(RequestContext, context),
+            // The request's services join the app's in one context, built once and run as the
+            // fiber's context (no per-service `provideService`, each of which copies the context).
+            const requestRuntime = Runtime.make({
+              context: Context.merge(
+                runtime.context,
+                Context.make(InfrahubCredentials, auth.value.credential).pipe(
+                  Context.add(Principal, auth.value.principal),
+                  Context.add(RequestContext, context)
+                )
+              ),
+              fiberRefs: runtime.fiberRefs,
+              runtimeFlags: runtime.runtimeFlags
+            })
+            const annotated = measured.pipe(
               Effect.annotateLogs({ request_id: context.requestId, method }),
               Effect.withSpan(`mcp.${method}`)
             )
-            return Runtime.runPromiseExit(runtime)(provided, { signal: extra.signal }).then((exit) => {
+            return Runtime.runPromiseExit(requestRuntime)(annotated, { signal: extra.signal }).then((exit) => {
               if (Exit.isSuccess(exit)) return exit.value
               const failure = Cause.failureOption(exit.cause)
               if (Option.isSome(failure)) throw protocolErrorOf(failure.value)

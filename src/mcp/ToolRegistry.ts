@@ -5,7 +5,7 @@ import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import type { Principal, PrincipalShape } from "../auth/Principal.js"
 import { AccessPolicy } from "./AccessPolicy.js"
 import { toJsonSchema } from "./jsonSchema.js"
-import { runTool, type PipelineOptions, type ToolCallResult } from "./pipeline.js"
+import { type PipelineOptions, type ToolCallResult, toolRunner } from "./pipeline.js"
 import type { RequestContext } from "../session/RequestContext.js"
 import { ToolError } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
@@ -53,7 +53,14 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
     Effect.gen(function* () {
       const context = yield* Effect.context<Exclude<R, RequestServices> | AccessPolicy>()
       const policy = yield* AccessPolicy
-      const byName = new Map(tools.map((tool) => [tool.name, tool]))
+      // Each tool's pipeline is built once, with the app services already provided: a call then
+      // adds only its request's services.
+      const runners = new Map(
+        tools.map((tool) => {
+          const run = toolRunner(tool, options)
+          return [tool.name, (args: unknown) => run(args).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>] as const
+        })
+      )
       const descriptors = new Map(tools.map((tool) => [tool.name, describe(tool)]))
 
       const list = (principal: PrincipalShape) =>
@@ -64,15 +71,15 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
 
       const call = Effect.fn("ToolRegistry.call")(function* (name: string, args: unknown) {
         yield* Effect.annotateCurrentSpan("tool", name)
-        const tool = byName.get(name)
-        if (tool === undefined) {
+        const run = runners.get(name)
+        if (run === undefined) {
           const error = new ToolError({
             message: `Unknown tool '${name}'.`,
-            remediation: `Call one of: ${[...byName.keys()].join(", ")} (tools/list shows the ones available to you).`
+            remediation: `Call one of: ${[...runners.keys()].join(", ")} (tools/list shows the ones available to you).`
           })
           return { content: [{ type: "text", text: `${error.message}\n\nRemediation: ${error.remediation}` }], isError: true } satisfies ToolCallResult
         }
-        return yield* (runTool(tool, args, options).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>)
+        return yield* run(args)
       })
 
       return ToolRegistry.of({ list, call })

@@ -13,7 +13,7 @@ import { Principal } from "../auth/Principal.js"
 import { isTransient } from "../infrahub/errors.js"
 import { type AccessDenied, type AccessPolicy, requireAccess } from "./AccessPolicy.js"
 import { CallFacts } from "../session/CallFacts.js"
-import { latencyMs, toolCallsTotal } from "./metrics.js"
+import { type ToolMetrics, toolMetrics } from "./metrics.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import { RequestContext } from "../session/RequestContext.js"
 import { InvalidArguments, type Remediable, ResponseTooLarge } from "./ToolError.js"
@@ -78,20 +78,21 @@ export const formatIssues = (error: ParseResult.ParseError): string => {
 }
 
 /** Decodes raw arguments against the tool's schema; unknown arguments are refused, not ignored. */
-const decodeArgs =
-  (tool: AnyToolSpec) =>
-  (raw: unknown): Effect.Effect<unknown, InvalidArguments> =>
-    Schema.decodeUnknown(tool.parameters)(raw ?? {}, { onExcessProperty: "error", errors: "all" }).pipe(
+const decodeArgs = (tool: AnyToolSpec): ((raw: unknown) => Effect.Effect<unknown, InvalidArguments>) => {
+  const decode = Schema.decodeUnknown(tool.parameters)
+  return (raw) =>
+    decode(raw ?? {}, { onExcessProperty: "error", errors: "all" }).pipe(
       Effect.mapError((error) => new InvalidArguments({ tool: tool.name, detail: formatIssues(error) }))
     )
+}
 
 /** Encodes the result for `structuredContent` and renders the text content; facts go beside them. */
-const encodeResult =
-  (tool: AnyToolSpec) =>
-  (output: unknown): Effect.Effect<Rendered> => {
+const encodeResult = (tool: AnyToolSpec): ((output: unknown) => Effect.Effect<Rendered>) => {
+  const encode = Schema.encode(tool.result)
+  return (output) => {
     const value: unknown = output instanceof WithFacts ? output.value : output
     const facts = output instanceof WithFacts ? output.facts : undefined
-    return Schema.encode(tool.result)(value).pipe(
+    return encode(value).pipe(
       // A result that does not match its own schema is our bug, not the caller's: a defect.
       Effect.orDie,
       Effect.map((encoded) => ({
@@ -102,6 +103,7 @@ const encodeResult =
       }))
     )
   }
+}
 
 /** Refuses (never truncates) results over the limit: a truncated table silently misleads a model. */
 const limitResponseSize =
@@ -182,7 +184,7 @@ const branchOf = (args: unknown, written: Option.Option<string>, exit: Exit.Exit
 
 /** One structured audit line per tool call (who, what, which branch, how it ended) plus metrics. */
 const audited =
-  (tool: AnyToolSpec, rawArgs: unknown) =>
+  (tool: AnyToolSpec, metrics: ToolMetrics, rawArgs: unknown) =>
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>) =>
     Effect.gen(function* () {
       const principal = yield* Principal
@@ -194,8 +196,8 @@ const audited =
       const elapsed = (yield* Clock.currentTimeMillis) - started
       const outcome = outcomeOf(exit)
       const branch = branchOf(rawArgs, yield* Ref.get(written), exit)
-      yield* Metric.increment(Metric.tagged(Metric.tagged(toolCallsTotal, "tool", tool.name), "outcome", outcome))
-      yield* Metric.update(Metric.tagged(latencyMs, "method", `tools/call:${tool.name}`), elapsed)
+      yield* Metric.increment(metrics.calls(outcome))
+      yield* Metric.update(metrics.latency, elapsed)
       yield* Effect.logInfo(
         `tool_call tool=${tool.name} user=${principal.user ?? "anonymous"} branch=${branch} outcome=${outcome} duration_ms=${elapsed}`
       )
@@ -203,25 +205,35 @@ const audited =
     })
 
 /**
- * The pipeline around every tool handler, outermost first: request context ▸ error mapping ▸
+ * The pipeline around one tool's handler, outermost first: request context ▸ error mapping ▸
  * audit ▸ access policy ▸ rate limit ▸ decode ▸ (retry ▸) handler ▸ encode ▸ size limit.
+ * Everything that depends only on the tool (decoder, encoder, tagged metrics, span name) is built
+ * here once, when the registry is built; the returned function runs one call.
  */
-export const runTool = <R>(
+export const toolRunner = <R>(
   tool: AnyToolSpec<R>,
-  rawArgs: unknown,
   options: PipelineOptions
-): Effect.Effect<ToolCallResult, never, R | AccessPolicy | Principal | RequestContext> =>
-  decodeArgs(tool)(rawArgs).pipe(
-    Effect.flatMap((args): Effect.Effect<unknown, Remediable, R> =>
-      retryTransient(tool, options.retry ?? Option.none())(tool.handler(args))
-    ),
-    Effect.flatMap(encodeResult(tool)),
-    Effect.flatMap(limitResponseSize(tool, options)),
-    (self) => Option.match(options.rateLimiter ?? Option.none(), { onNone: () => self, onSome: (limiter) => limiter.limited(self) }),
-    requireAccess(tool),
-    audited(tool, rawArgs),
-    toCallToolResult(tool),
-    Effect.annotateLogs({ tool: tool.name }),
-    Effect.withSpan(`tool.${tool.name}`)
-  )
-
+): ((rawArgs: unknown) => Effect.Effect<ToolCallResult, never, R | AccessPolicy | Principal | RequestContext>) => {
+  const decode = decodeArgs(tool)
+  const encode = encodeResult(tool)
+  const limit = limitResponseSize(tool, options)
+  const retry = retryTransient(tool, options.retry ?? Option.none())
+  const rateLimiter = options.rateLimiter ?? Option.none()
+  const access = requireAccess(tool)
+  const toResult = toCallToolResult(tool)
+  const metrics = toolMetrics(tool.name)
+  const spanName = `tool.${tool.name}`
+  const handle = (args: unknown): Effect.Effect<unknown, Remediable, R> => retry(tool.handler(args))
+  return (rawArgs) =>
+    decode(rawArgs).pipe(
+      Effect.flatMap(handle),
+      Effect.flatMap(encode),
+      Effect.flatMap(limit),
+      (self) => Option.match(rateLimiter, { onNone: () => self, onSome: (limiter) => limiter.limited(self) }),
+      access,
+      audited(tool, metrics, rawArgs),
+      toResult,
+      Effect.annotateLogs("tool", tool.name),
+      Effect.withSpan(spanName)
+    )
+}

@@ -19,6 +19,16 @@ interface Expiring {
 interface ValueEntry extends Expiring {
   readonly value: string
 }
+/** A group's members (member → deadline) and the earliest deadline among them, or earlier. */
+interface Group {
+  readonly members: Map<string, number>
+  /**
+   * No member expires before this, so reads skip the scan until then: with many members (one per
+   * HTTP session) a scan on every `admit` would make each request cost more the more sessions
+   * there are. Renewing the earliest member leaves it low, which only costs one early scan.
+   */
+  nextExpiry: number
+}
 interface BucketEntry extends Expiring {
   readonly tokens: number
   readonly updatedAt: number
@@ -39,7 +49,7 @@ const millis = (ttl: Duration.DurationInput): number => Duration.toMillis(Durati
 export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<StateStoreShape> =>
   Effect.sync(() => {
     const values = new Map<string, ValueEntry>()
-    const groups = new Map<string, Map<string, number>>()
+    const groups = new Map<string, Group>()
     const buckets = new Map<string, BucketEntry>()
     let groupMembers = 0
     let sweptAt = Number.NEGATIVE_INFINITY
@@ -54,17 +64,20 @@ export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<Stat
       return undefined
     }
 
-    const liveGroup = (group: string, now: number): Map<string, number> | undefined => {
-      const members = groups.get(group)
-      if (members === undefined) return undefined
-      for (const [member, expiresAt] of members) {
+    const liveGroup = (name: string, now: number): Group | undefined => {
+      const group = groups.get(name)
+      if (group === undefined) return undefined
+      if (group.nextExpiry > now) return group
+      let nextExpiry = Number.POSITIVE_INFINITY
+      for (const [member, expiresAt] of group.members) {
         if (expiresAt <= now) {
-          members.delete(member)
+          group.members.delete(member)
           groupMembers -= 1
-        }
+        } else if (expiresAt < nextExpiry) nextExpiry = expiresAt
       }
-      if (members.size > 0) return members
-      groups.delete(group)
+      group.nextExpiry = nextExpiry
+      if (group.members.size > 0) return group
+      groups.delete(name)
       return undefined
     }
 
@@ -148,27 +161,29 @@ export const makeMemoryStore = (options: MemoryStoreOptions): Effect.Effect<Stat
         }),
       admit: (group, member, ttl, limit) =>
         stepOrFail((now) => {
-          const members = liveGroup(group, now) ?? new Map<string, number>()
-          const known = members.has(member)
-          if (!known && members.size >= limit) return false
+          const live = liveGroup(group, now) ?? { members: new Map<string, number>(), nextExpiry: Number.POSITIVE_INFINITY }
+          const known = live.members.has(member)
+          if (!known && live.members.size >= limit) return false
           if (!known) {
             const full = ensureRoom("admit", now)
             if (Option.isSome(full)) return full.value
             groupMembers += 1
           }
-          members.set(member, now + millis(ttl))
-          groups.set(group, members)
+          const expiresAt = now + millis(ttl)
+          live.members.set(member, expiresAt)
+          if (expiresAt < live.nextExpiry) live.nextExpiry = expiresAt
+          groups.set(group, live)
           return true
         }),
       leave: (group, member) =>
         step((now) => {
-          const members = liveGroup(group, now)
-          if (members?.delete(member) === true) {
+          const live = liveGroup(group, now)
+          if (live?.members.delete(member) === true) {
             groupMembers -= 1
-            if (members.size === 0) groups.delete(group)
+            if (live.members.size === 0) groups.delete(group)
           }
         }),
-      count: (group) => step((now) => liveGroup(group, now)?.size ?? 0),
+      count: (group) => step((now) => liveGroup(group, now)?.members.size ?? 0),
       takeToken: (key, bucket) =>
         stepOrFail((now): TokenDecision | StateStoreUnavailable => {
           const entry = buckets.get(key)

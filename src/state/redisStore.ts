@@ -130,7 +130,15 @@ export const redisStoreLayer = (options: RedisStoreOptions): Layer.Layer<StateSt
       const call = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StateStoreUnavailable> =>
         Effect.tryPromise({
           try: run,
-          catch: (error) => new StateStoreUnavailable({ operation, detail: error instanceof Error ? error.message : String(error) })
+          catch: (error) =>
+            new StateStoreUnavailable({
+              operation,
+              // While disconnected ioredis refuses commands with a message about its offline queue;
+              // what the operator needs to know is that the store is not reachable.
+              detail: client.status === "ready"
+                ? error instanceof Error ? error.message : String(error)
+                : `Valkey/Redis at ${describeStoreUrl(url)} is not connected (${client.status}; reconnecting in the background)`
+            })
         })
 
       const readable = (key: string, stored: string | null): Option.Option<string> =>

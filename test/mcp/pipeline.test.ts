@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Logger, Option, Ref, Schema, TestClock } from "effect"
+import { Effect, Fiber, Layer, Logger, Metric, MetricLabel, Option, Ref, Schema, TestClock } from "effect"
 import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
 import { InfrahubUnreachable } from "../../src/infrahub/errors.js"
 import { AccessPolicy, type AccessPolicyOptions, scopeGranted } from "../../src/mcp/AccessPolicy.js"
 import { recordWriteBranch } from "../../src/session/CallFacts.js"
+import { latencyMs, toolCallsTotal } from "../../src/mcp/metrics.js"
 import type { PipelineOptions } from "../../src/mcp/pipeline.js"
 import { makeRateLimiter } from "../../src/mcp/RateLimiter.js"
 import { RequestContext } from "../../src/session/RequestContext.js"
@@ -219,6 +220,32 @@ describe("tool pipeline", () => {
       const allowed = yield* call("write_thing", {}, principal(["admin", "write"]))
       expect(allowed.isError).toBeUndefined()
     }).pipe(Effect.provide(registry({ readOnly: false, writeScopes: Option.some(["write", "admin"]) })))
+  )
+
+  it.effect("counts every call by tool and outcome, and its latency per tool, call after call", () =>
+    Effect.gen(function* () {
+      const calls = (tool: string, outcome: string) =>
+        Effect.map(
+          Metric.value(Metric.taggedWithLabels(toolCallsTotal, [MetricLabel.make("tool", tool), MetricLabel.make("outcome", outcome)])),
+          (state) => state.count
+        )
+      const latencyCount = (tool: string) =>
+        Effect.map(Metric.value(Metric.tagged(latencyMs, "method", `tools/call:${tool}`)), (state) => state.count)
+      const before = {
+        echoOk: yield* calls("echo", "ok"),
+        echoError: yield* calls("echo", "error"),
+        failingError: yield* calls("failing", "error"),
+        echoLatency: yield* latencyCount("echo")
+      }
+      for (let index = 0; index < 3; index++) yield* call("echo", { text: "a" })
+      yield* call("echo", { text: 3 })
+      yield* call("failing", { kind: "typed" })
+      yield* call("failing", { kind: "typed" })
+      expect(yield* calls("echo", "ok")).toBe(before.echoOk + 3)
+      expect(yield* calls("echo", "error")).toBe(before.echoError + 1)
+      expect(yield* calls("failing", "error")).toBe(before.failingError + 2)
+      expect(yield* latencyCount("echo")).toBe(before.echoLatency + 4)
+    }).pipe(Effect.provide(registry(open)))
   )
 
   it.effect("unknown tools are an isError result naming the tools", () =>

@@ -257,7 +257,28 @@ describe("services.infrahub-mcp", () => {
     const result = evaluateModule({ enable: true, stateStore: "redis://:pw@redis.internal:6379", settings: { PATH: "/tmp" } })
     expect(failedAssertions(result)).toEqual([
       "services.infrahub-mcp.settings sets PATH, which the server does not read: settings are INFRAHUB_*, INFRAHUB_MCP_* and OTEL_* variables (README.md, Configuration).",
+      "services.infrahub-mcp.stateStore is set but the server would have no INFRAHUB_MCP_STATE_KEY and would not start: set services.infrahub-mcp.stateKeyFile to a file holding the key (the same on every replica), or put INFRAHUB_MCP_STATE_KEY in services.infrahub-mcp.environmentFile.",
       "services.infrahub-mcp.stateStore contains credentials, which would be copied into the world-readable Nix store: set INFRAHUB_MCP_STATE_STORE in services.infrahub-mcp.environmentFile instead."
+    ])
+  })
+
+  it("hands stateKeyFile to the service as a systemd credential, exported by a start script", () => {
+    const result = evaluateModule({ enable: true, stateStore: "redis://valkey.internal:6379/0", stateKeyFile: "/run/secrets/infrahub-mcp-state-key" })
+    expect(failedAssertions(result)).toEqual([])
+    expect(result.unit!.serviceConfig).toMatchObject({ LoadCredential: ["state-key:/run/secrets/infrahub-mcp-state-key"], EnvironmentFile: [] })
+    expect(result.unit!.serviceConfig.ExecStart).toMatch(/^\/nix\/store\/[0-9a-z]{32}-infrahub-mcp-start$/)
+    expect(result.unit!.environment).toEqual({ INFRAHUB_MCP_STATE_STORE: "redis://valkey.internal:6379/0" })
+    // Without it, the command runs as before and no credential is loaded.
+    const plain = evaluateModule({ enable: true })
+    expect(plain.unit!.serviceConfig).toMatchObject({ LoadCredential: [] })
+  })
+
+  it("refuses a state store without any way to get the state key, and a key file in the Nix store", () => {
+    expect(failedAssertions(evaluateModule({ enable: true, stateStore: "redis://valkey.internal:6379/0" }))).toEqual([
+      "services.infrahub-mcp.stateStore is set but the server would have no INFRAHUB_MCP_STATE_KEY and would not start: set services.infrahub-mcp.stateKeyFile to a file holding the key (the same on every replica), or put INFRAHUB_MCP_STATE_KEY in services.infrahub-mcp.environmentFile."
+    ])
+    expect(failedAssertions(evaluateModule({ enable: true, stateStore: "redis://valkey.internal:6379/0", stateKeyFile: "/nix/store/00000000000000000000000000000000-key" }))).toEqual([
+      "services.infrahub-mcp.stateKeyFile is in the Nix store, which is world-readable: keep the key in a file outside it (a secrets manager's output such as /run/secrets/infrahub-mcp-state-key)."
     ])
   })
 

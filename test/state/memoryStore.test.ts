@@ -32,6 +32,32 @@ describe("the in-memory StateStore over time", () => {
     })
   )
 
+  it.effect("expires each group member at its own deadline, also after the earliest one was renewed", () =>
+    Effect.gen(function* () {
+      const store = yield* makeMemoryStore({ maxEntries: 100 })
+      expect(yield* store.admit("g", "a", "10 seconds", 3)).toBe(true)
+      expect(yield* store.admit("g", "b", "20 seconds", 3)).toBe(true)
+      expect(yield* store.admit("g", "c", "30 seconds", 3)).toBe(true)
+      yield* TestClock.adjust("5 seconds")
+      // Renewing the member that would expire first: the next to go is now b.
+      expect(yield* store.admit("g", "a", "40 seconds", 3)).toBe(true)
+      yield* TestClock.adjust("5 seconds")
+      expect(yield* store.count("g")).toBe(3)
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* store.count("g")).toBe(2)
+      expect(yield* store.admit("g", "d", "1 second", 3)).toBe(true)
+      expect(yield* store.admit("g", "e", "1 second", 3)).toBe(false)
+      yield* TestClock.adjust("1 second")
+      expect(yield* store.admit("g", "e", "1 minute", 3)).toBe(true)
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* store.count("g")).toBe(2)
+      yield* store.leave("g", "a")
+      expect(yield* store.count("g")).toBe(1)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* store.count("g")).toBe(0)
+    })
+  )
+
   it.effect("refills a token bucket at its rate", () =>
     Effect.gen(function* () {
       const store = yield* makeMemoryStore({ maxEntries: 100 })

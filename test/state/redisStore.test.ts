@@ -19,6 +19,7 @@ describe("the Redis StateStore", () => {
   let raw: Redis
   beforeAll(async () => {
     raw = new Redis(redis.url)
+    raw.on("error", () => undefined) // the server is stopped on purpose in one test
   })
   afterAll(() => raw.quit())
 
@@ -87,6 +88,14 @@ describe("the Redis StateStore", () => {
       expect(Either.isLeft(failed) && failed.left.remediation).toContain("INFRAHUB_MCP_STATE_STORE")
       const health = yield* Effect.either(store.health)
       expect(Either.isLeft(health)).toBe(true)
+      // Once the client has noticed, the message says the store is unreachable, not how ioredis queues.
+      const noticed = yield* store.health.pipe(
+        Effect.flip,
+        Effect.filterOrFail((error) => error.message.includes("is not connected")),
+        Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("20 seconds")))
+      )
+      expect(noticed.message).toMatch(/^The server's state store failed during health: Valkey\/Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is not connected \((connecting|reconnecting|close|end)/)
+      expect(noticed.message).not.toContain("enableOfflineQueue")
       yield* Effect.promise(() => redis.start())
       // The client reconnects on its own (backoff up to 2 s); poll until it has, no fixed sleep.
       yield* Effect.retry(store.set("after", "2", "1 minute"), Schedule.spaced("50 millis").pipe(Schedule.upTo("20 seconds")))

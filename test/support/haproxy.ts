@@ -4,7 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { accepts, freePort } from "./ports.js"
 
-/** A real HAProxy on 127.0.0.1 balancing round-robin, request by request, over fixed backends. */
+/**
+ * A real HAProxy on 127.0.0.1 balancing round-robin, request by request, over fixed backends. Every
+ * answer names the backend that served it in `X-Served-By` (`replica1` is `backends[0]`, and so on).
+ */
 export interface TestLoadBalancer {
   readonly url: string
   readonly close: () => Promise<void>
@@ -30,6 +33,8 @@ backend replicas
   balance roundrobin
   # No stickiness of any kind: each request picks the next replica.
   http-reuse never
+  # Which replica answered (replica1, replica2…, in the order given): tests prove where a request went.
+  http-response set-header X-Served-By %s
 ${backends.map((backend, i) => `  server replica${i + 1} 127.0.0.1:${backend}`).join("\n")}
 `
 

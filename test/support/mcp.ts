@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -25,8 +26,30 @@ const baseEnv = (env: Readonly<Record<string, string>>): Record<string, string> 
 export interface StdioSession {
   readonly client: Client
   readonly stderr: () => string
+  /** Resolves with stderr once it matches: log lines leave in batches, after the answer they belong to. */
+  readonly untilStderr: (pattern: RegExp) => Promise<string>
   readonly close: () => Promise<void>
 }
+
+/**
+ * Waits for stderr to match, woken by each chunk the process writes (no polling); fails after
+ * `timeoutMs` with what stderr held, so a line that never comes is a clear failure, not a hang.
+ */
+const untilMatch = (stream: Readable | null | undefined, read: () => string, pattern: RegExp, timeoutMs = 20_000): Promise<string> =>
+  new Promise((resolve, reject) => {
+    if (pattern.test(read())) return resolve(read())
+    const onData = () => {
+      if (!pattern.test(read())) return
+      clearTimeout(timer)
+      stream?.off("data", onData)
+      resolve(read())
+    }
+    const timer = setTimeout(() => {
+      stream?.off("data", onData)
+      reject(new Error(`stderr did not match ${pattern} within ${timeoutMs / 1000} s; it holds:\n${read()}`))
+    }, timeoutMs)
+    stream?.on("data", onData)
+  })
 
 /** Spawns `infrahub-mcp` over stdio and connects the real SDK client to it. */
 export const connectStdio = async (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = []): Promise<StdioSession> => {
@@ -42,13 +65,16 @@ export const connectStdio = async (env: Readonly<Record<string, string>>, args: 
   })
   const client = new Client({ name: "infrahub-mcp-tests", version: "1.0.0" }, { capabilities: {} })
   await client.connect(transport)
-  return { client, stderr: () => stderr, close: () => client.close() }
+  const read = () => stderr
+  return { client, stderr: read, untilStderr: (pattern) => untilMatch(transport.stderr as Readable | null, read, pattern), close: () => client.close() }
 }
 
 export interface HttpServerProcess {
   readonly url: string
   readonly child: ChildProcess
   readonly stderr: () => string
+  /** Resolves with stderr once it matches: log lines leave in batches, after the answer they belong to. */
+  readonly untilStderr: (pattern: RegExp) => Promise<string>
   readonly stop: () => Promise<void>
 }
 
@@ -88,7 +114,8 @@ export const startHttpServer = async (
       child.once("exit", () => resolve())
       child.kill("SIGTERM")
     })
-  return { url, child, stderr: () => stderr, stop }
+  const read = () => stderr
+  return { url, child, stderr: read, untilStderr: (pattern) => untilMatch(child.stderr, read, pattern), stop }
 }
 
 /** Connects the real SDK client over Streamable HTTP, with optional extra headers (credentials). */
