@@ -22,7 +22,8 @@ describe("SIGTERM", () => {
   // far below the minutes a server waiting on its open connections used to take.
   it("closes the open sessions and exits 0 while a client is still connected", { timeout: 90_000 }, async () => {
     const server = await startHttpServer(serverEnv(sandbox))
-    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)))
+    // "close", not "exit": the last log lines may still be in the pipe when the process exits.
+    const exited = new Promise<number | null>((resolve) => server.child.once("close", (code) => resolve(code)))
     const transport = new StreamableHTTPClientTransport(new URL(server.url))
     const client = new Client({ name: "shutdown-test", version: "1" })
     // The client keeps reconnecting its stream while the server goes away: not the test's subject.

@@ -22,9 +22,39 @@ const baseEnv = (env: Readonly<Record<string, string>>): Record<string, string> 
   ...env
 })
 
+/**
+ * The process's stderr so far, and a way to wait for a line: a log line written while answering a
+ * request may arrive after the answer (stderr and the answer are separate pipes or sockets), so a
+ * test waits for it instead of reading stderr at once. Only the test's timeout bounds the wait.
+ */
+const stderrLog = () => {
+  let text = ""
+  const waiting = new Set<() => void>()
+  const matches = (pattern: string | RegExp) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text))
+  return {
+    append: (chunk: Buffer) => {
+      text += chunk.toString()
+      for (const check of [...waiting]) check()
+    },
+    text: () => text,
+    waitFor: (pattern: string | RegExp) =>
+      new Promise<string>((resolve) => {
+        const check = () => {
+          if (!matches(pattern)) return
+          waiting.delete(check)
+          resolve(text)
+        }
+        waiting.add(check)
+        check()
+      })
+  }
+}
+
 export interface StdioSession {
   readonly client: Client
   readonly stderr: () => string
+  /** Resolves with stderr once it contains `pattern`. */
+  readonly waitForStderr: (pattern: string | RegExp) => Promise<string>
   readonly close: () => Promise<void>
 }
 
@@ -36,21 +66,26 @@ export const connectStdio = async (env: Readonly<Record<string, string>>, args: 
     env: baseEnv(env),
     stderr: "pipe"
   })
-  let stderr = ""
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
+  const log = stderrLog()
+  transport.stderr?.on("data", log.append)
   const client = new Client({ name: "infrahub-mcp-tests", version: "1.0.0" }, { capabilities: {} })
   await client.connect(transport)
-  return { client, stderr: () => stderr, close: () => client.close() }
+  return { client, stderr: log.text, waitForStderr: log.waitFor, close: () => client.close() }
 }
 
 export interface HttpServerProcess {
   readonly url: string
   readonly child: ChildProcess
   readonly stderr: () => string
+  /** Resolves with stderr once it contains `pattern`. */
+  readonly waitForStderr: (pattern: string | RegExp) => Promise<string>
   readonly stop: () => Promise<void>
 }
+
+const READY = /mcp_server_ready transport=streamable-http url=(\S+)/
+
+/** How long a server may take to start before it is killed: below vitest's hook timeout. */
+const STARTUP_BOUND_MS = 120_000
 
 /** Spawns `infrahub-mcp --transport streamable-http --port 0` and waits for its ready line. */
 export const startHttpServer = async (
@@ -61,25 +96,22 @@ export const startHttpServer = async (
     env: baseEnv(env),
     stdio: ["ignore", "pipe", "pipe"]
   })
-  let stderr = ""
+  const log = stderrLog()
+  child.stderr.on("data", log.append)
   const url = await new Promise<string>((resolve, reject) => {
     // Generous (a loaded machine starts node slowly), and below the hook timeout; a server that did
     // not start is killed, not left running.
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
-      reject(new Error(`server did not start:\n${stderr}`))
-    }, 50_000)
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
+      reject(new Error(`server did not start:\n${log.text()}`))
+    }, STARTUP_BOUND_MS)
+    void log.waitFor(READY).then((text) => {
+      clearTimeout(timer)
+      resolve(READY.exec(text)?.[1] ?? "")
     })
     child.once("exit", (code) => {
       clearTimeout(timer)
-      reject(new Error(`server exited with ${code}:\n${stderr}`))
+      reject(new Error(`server exited with ${code}:\n${log.text()}`))
     })
   })
   const stop = () =>
@@ -88,7 +120,7 @@ export const startHttpServer = async (
       child.once("exit", () => resolve())
       child.kill("SIGTERM")
     })
-  return { url, child, stderr: () => stderr, stop }
+  return { url, child, stderr: log.text, waitForStderr: log.waitFor, stop }
 }
 
 /** Connects the real SDK client over Streamable HTTP, with optional extra headers (credentials). */
@@ -106,7 +138,8 @@ export const runCli = (env: Readonly<Record<string, string>>, args: ReadonlyArra
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once("exit", (code) => resolve({ code, stdout, stderr }))
+    // "close", not "exit": the output may still be in the pipes when the process exits.
+    child.once("close", (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(stdin)
   })
 
