@@ -18,6 +18,7 @@ import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { allTools } from "../mcp/tools/index.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import { memoryStoreLayer } from "../state/memoryStore.js"
+import type { StateStoreStartupError } from "../state/redisStore.js"
 import { StateStore } from "../state/StateStore.js"
 import { SERVER_NAME, VERSION } from "../version.js"
 import { layerUndiciOnFirstUse } from "./lazyHttpClient.js"
@@ -38,12 +39,26 @@ const schemaCacheOptions = (config: ServerConfigShape) =>
     onSome: (cache) => ({ freshForMs: cache.readTtlSeconds * 1000, honourRevalidate: false })
   })
 
+/** Longest wait for one state-store command before the request it serves fails closed. */
+const STATE_COMMAND_TIMEOUT_MS = 5_000
+
 /**
- * The server's state and the key that fingerprints credentials: held in this process (the default;
- * fingerprints use a random per-process key).
+ * The server's state and the key that fingerprints credentials. In this process by default, with a
+ * random per-process fingerprint key. With INFRAHUB_MCP_STATE_STORE set to Valkey/Redis, the store
+ * is shared and the key derives from INFRAHUB_MCP_STATE_KEY, so every replica computes the same
+ * fingerprints (a session bound on one replica is recognised on another). The Redis client is
+ * loaded only then.
  */
-export const stateLayer = (_config: ServerConfigShape): Layer.Layer<StateStore | Fingerprints> =>
-  Layer.merge(memoryStoreLayer(), Fingerprints.random)
+export const stateLayer = (config: ServerConfigShape): Layer.Layer<StateStore | Fingerprints, StateStoreStartupError> => {
+  const state = config.state
+  if (state._tag === "Memory") return Layer.merge(memoryStoreLayer(), Fingerprints.random)
+  const store = Layer.unwrapEffect(
+    Effect.map(Effect.promise(() => import("../state/redisStore.js")), ({ redisStoreLayer }) =>
+      redisStoreLayer({ url: state.url, secret: state.key, keyPrefix: state.keyPrefix, commandTimeoutMs: STATE_COMMAND_TIMEOUT_MS })
+    )
+  )
+  return Layer.merge(store, Fingerprints.fromSecret(state.key))
+}
 
 /** Infrahub access: the HTTP client (undici, keep-alive, loaded on first use) and the typed Infrahub client on top. */
 export const infrahubLayer = (config: ServerConfigShape): Layer.Layer<InfrahubClient, never, StateStore | Fingerprints> =>

@@ -153,11 +153,26 @@ export interface ServerConfigShape {
     }
   }
   readonly maxResponseBytes: number
+  /** Where shared state lives (INFRAHUB_MCP_STATE_*). */
+  readonly state: StateStoreConfig
   /** `INFRAHUB_MCP_*` names that are set but mean nothing here (likely typos). Also in `warnings`. */
   readonly unknownVariables: ReadonlyArray<string>
   /** Settings that are accepted but have no effect, each with what to do; for the lead to log at start. */
   readonly warnings: ReadonlyArray<ConfigProblem>
 }
+
+/**
+ * `Memory`: this process only (a restart forgets, replicas cannot share). `Redis`: Valkey or Redis,
+ * shared by replicas; `key` encrypts values and keys credential fingerprints, so replicas share it.
+ */
+export type StateStoreConfig =
+  | { readonly _tag: "Memory" }
+  | {
+    readonly _tag: "Redis"
+    readonly url: Redacted.Redacted<string>
+    readonly key: Redacted.Redacted<string>
+    readonly keyPrefix: string
+  }
 
 /** Start-up failure: every problem found, one line each, naming the variable (or flag) and the fix. */
 export class ConfigurationError extends Data.TaggedError("ConfigurationError")<{
@@ -338,12 +353,21 @@ export const parseEnvironment = (
     ))
   }
 
+  // --- shared state ------------------------------------------------------------------------------
+  const state = parseStateStore(raw, take, problems)
+
   // --- auth settings -----------------------------------------------------------------------------
   const header = passthrough ? setting("INFRAHUB_MCP_TOKEN_PASSTHROUGH_HEADER", "Authorization", parseHeaderName) : "Authorization"
   const writeScopes = mode === "oidc"
     ? setting("INFRAHUB_MCP_AUTH_SCOPES_WRITE", ["write"] as ReadonlyArray<string>, parseScopes)
     : ["write"]
   const oidc = mode === "oidc" ? parseOidc(raw, take, problems) : Option.none()
+  if (state._tag === "Redis" && Option.isSome(oidc) && Option.isNone(oidc.value.jwtSigningKey)) {
+    problems.push(problem(
+      "INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY",
+      "INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY is not set, and INFRAHUB_MCP_STATE_STORE is shared: every replica must sign and verify the same tokens, so set INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY to one random value of at least 32 characters (e.g. `openssl rand -base64 48`) on all of them."
+    ))
+  }
   const allowedHosts = extraHosts === "any"
     ? "any"
     : [...new Set([
@@ -420,8 +444,72 @@ export const parseEnvironment = (
       }
     },
     maxResponseBytes,
+    state,
     unknownVariables: presence.unknown,
     warnings
+  })
+}
+
+const MIN_STATE_KEY_LENGTH = 32
+const STATE_PREFIX = /^[\x21-\x7E]{0,64}$/
+
+/** INFRAHUB_MCP_STATE_*: the in-memory store, or a Valkey/Redis URL with the key every replica shares. */
+const parseStateStore = (
+  raw: RawEnvironment,
+  take: <A>(parsed: Parsed<A>) => Option.Option<A>,
+  problems: Array<ConfigProblem>
+): StateStoreConfig => {
+  const memory: StateStoreConfig = { _tag: "Memory" }
+  const url = Option.filter(raw.INFRAHUB_MCP_STATE_STORE, (value) => Redacted.value(value).toLowerCase() !== "memory")
+  if (Option.isNone(url)) {
+    if (Option.isSome(raw.INFRAHUB_MCP_STATE_KEY)) {
+      problems.push(problem(
+        "INFRAHUB_MCP_STATE_KEY",
+        "INFRAHUB_MCP_STATE_KEY is set but INFRAHUB_MCP_STATE_STORE is not a Valkey/Redis URL, so nothing would use it: set INFRAHUB_MCP_STATE_STORE=redis://host:6379 (shared by replicas), or unset INFRAHUB_MCP_STATE_KEY."
+      ))
+    }
+    return memory
+  }
+  const text = Redacted.value(url.value)
+  const scheme = URL.canParse(text) ? new URL(text).protocol : ""
+  if (scheme !== "redis:" && scheme !== "rediss:") {
+    problems.push(problem(
+      "INFRAHUB_MCP_STATE_STORE",
+      `INFRAHUB_MCP_STATE_STORE must be 'memory' or a redis:// or rediss:// URL of Valkey or Redis (e.g. redis://127.0.0.1:6379/0); got ${scheme === "" ? "something that is not a URL" : `a ${scheme}// URL`}.`
+    ))
+    return memory
+  }
+  const key = Option.match(raw.INFRAHUB_MCP_STATE_KEY, {
+    onNone: () => {
+      problems.push(problem(
+        "INFRAHUB_MCP_STATE_KEY",
+        `INFRAHUB_MCP_STATE_KEY is not set, and INFRAHUB_MCP_STATE_STORE is a shared store: set it to one random value of at least ${MIN_STATE_KEY_LENGTH} characters (e.g. \`openssl rand -base64 48\`) on every replica; it encrypts what is stored.`
+      ))
+      return Option.none<Redacted.Redacted<string>>()
+    },
+    onSome: (value) => {
+      if ([...Redacted.value(value)].length >= MIN_STATE_KEY_LENGTH) return Option.some(value)
+      problems.push(problem(
+        "INFRAHUB_MCP_STATE_KEY",
+        `INFRAHUB_MCP_STATE_KEY is shorter than ${MIN_STATE_KEY_LENGTH} characters: use a random value of at least ${MIN_STATE_KEY_LENGTH} characters, e.g. the output of \`openssl rand -base64 48\`.`
+      ))
+      return Option.none<Redacted.Redacted<string>>()
+    }
+  })
+  const keyPrefix = Option.getOrElse(
+    Option.flatMap(raw.INFRAHUB_MCP_STATE_PREFIX, (value) =>
+      take(STATE_PREFIX.test(value)
+        ? Either.right(value)
+        : Either.left(problem(
+          "INFRAHUB_MCP_STATE_PREFIX",
+          "INFRAHUB_MCP_STATE_PREFIX must be at most 64 printable characters without spaces, e.g. infrahub-mcp:prod:."
+        )))
+    ),
+    () => "infrahub-mcp:"
+  )
+  return Option.match(key, {
+    onNone: () => memory,
+    onSome: (key) => ({ _tag: "Redis", url: url.value, key, keyPrefix })
   })
 }
 

@@ -211,6 +211,18 @@ export const VARIABLES = {
   INFRAHUB_MCP_HTTP_MAX_CONNECTIONS: {
     secret: false, origin: "ours", default: "2048",
     description: "Most simultaneous HTTP connections (1-1000000); further connections are closed at once."
+  },
+  INFRAHUB_MCP_STATE_STORE: {
+    secret: true, origin: "ours", default: "memory",
+    description: "Where sessions, session branches, sign-ins and rate buckets live: memory (this process), or a redis:// / rediss:// URL of Valkey or Redis shared by replicas."
+  },
+  INFRAHUB_MCP_STATE_KEY: {
+    secret: true, origin: "ours", default: undefined,
+    description: "Secret (>= 32 characters) every replica shares with a Valkey/Redis store: encrypts what is stored and keys credential fingerprints."
+  },
+  INFRAHUB_MCP_STATE_PREFIX: {
+    secret: false, origin: "ours", default: "infrahub-mcp:",
+    description: "Prefix of every key in the Valkey/Redis store, so several deployments can share one server."
   }
 } as const satisfies Record<string, VariableSpec>
 

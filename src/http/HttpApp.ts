@@ -11,6 +11,7 @@ import { AuthMode } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import type { AuthModeName } from "../auth/Principal.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
+import { StateStore } from "../state/StateStore.js"
 import { limitBody } from "./bodyLimit.js"
 import { checkHost } from "./hostCheck.js"
 import { invalidRequest } from "./jsonRpc.js"
@@ -61,16 +62,25 @@ const webRequestOf = (request: HttpServerRequest.HttpServerRequest): Request => 
 const health = Effect.gen(function* () {
   const auth = yield* AuthMode
   const client = yield* InfrahubClient
-  const check = Option.match(auth.sharedCredential, {
+  const store = yield* StateStore
+  const infrahub = Option.match(auth.sharedCredential, {
     // Passthrough modes hold no credential of their own: prove Infrahub answers at all.
     onNone: () => Effect.asVoid(client.probe),
     onSome: (credential) => Effect.asVoid(Effect.provideService(client.version, InfrahubCredentials, credential))
-  })
-  return yield* check.pipe(
-    Effect.timeoutFail({ duration: HEALTH_TIMEOUT, onTimeout: () => ({ message: "Infrahub did not answer within 5 s" }) }),
-    Effect.as(json(200, { status: "healthy", auth_mode: auth.mode })),
-    Effect.catchAll((error) => Effect.succeed(json(503, { status: "unhealthy", reason: error.message })))
+  }).pipe(
+    Effect.timeoutFail({ duration: HEALTH_TIMEOUT, onTimeout: () => ({ message: "Infrahub did not answer within 5 s" }) })
   )
+  // Without its state store the server refuses every session request, so it is not healthy either.
+  const state = store.health.pipe(
+    Effect.timeoutFail({ duration: HEALTH_TIMEOUT, onTimeout: () => ({ message: `The ${store.backend} state store did not answer within 5 s.` }) }),
+    Effect.mapError((error) => ({ message: "remediation" in error ? `${error.message} ${error.remediation}` : error.message }))
+  )
+  const [infrahubCheck, stateCheck] = yield* Effect.all([Effect.either(infrahub), Effect.either(state)], { concurrency: 2 })
+  const facts = { auth_mode: auth.mode, state_store: { backend: store.backend, status: Either.isRight(stateCheck) ? "ok" : "unavailable" } }
+  const failure = Either.isLeft(stateCheck) ? stateCheck.left : Either.isLeft(infrahubCheck) ? infrahubCheck.left : undefined
+  return failure === undefined
+    ? json(200, { status: "healthy", ...facts })
+    : json(503, { status: "unhealthy", reason: failure.message, ...facts })
 })
 
 const jsonRpcError = (status: number, code: number, message: string) =>
@@ -160,18 +170,23 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     return json(200, yield* metricsJson)
   })
 
-  const oauthOrNotFound = Effect.flatMap(OAuthRoutes, (oauth) => oauth.app).pipe(
-    Effect.catchTag("RouteNotFound", ({ request }) =>
-      Effect.succeed(json(404, {
-        error: "not_found",
-        error_description: `No route ${request.method} ${new URL(request.url, "http://x").pathname}. MCP clients connect to /mcp; /health and /metrics are for operators.`
-      }))
+  const notFound = (request: HttpServerRequest.HttpServerRequest) =>
+    json(404, {
+      error: "not_found",
+      error_description: `No route ${request.method} ${new URL(request.url, "http://x").pathname}. MCP clients connect to /mcp; /health and /metrics are for operators.`
+    })
+
+  const bounded = limitBody(options.maxBodyBytes)
+  const boundedMcp = bounded(mcp)
+  // The OIDC proxy reads its bodies under its own, smaller limit while reading; every other path
+  // here (the disabled OAuth probes, the 404) is bounded by the server's limit before it answers.
+  const oauthOrNotFound = Effect.flatMap(OAuthRoutes, (oauth) =>
+    oauth.app.pipe(
+      Effect.catchTag("RouteNotFound", ({ request }) => bounded(Effect.succeed(notFound(request)))),
+      (app) => (oauth.boundsBodies ? app : bounded(app))
     )
   )
 
-  // Only /mcp reads a body here. The OAuth routes read theirs under their own, smaller limit while
-  // reading (`auth/oidc/requestBody.ts`); every other route leaves a body unread.
-  const boundedMcp = limitBody(options.maxBodyBytes)(mcp)
   return HttpRouter.empty.pipe(
     HttpRouter.get("/health", health),
     HttpRouter.get("/metrics", metrics),

@@ -15,6 +15,11 @@ import { OidcProxy } from "../auth/oidc/OidcProxy.js"
  */
 export interface OAuthRoutesShape {
   readonly app: HttpApp.Default<HttpServerError.RouteNotFound>
+  /**
+   * The app reads request bodies itself, stopping at its own (smaller) limit; otherwise the server
+   * bounds them with INFRAHUB_MCP_MAX_BODY_BYTES before the app runs.
+   */
+  readonly boundsBodies: boolean
 }
 
 const DISCOVERY = /^(?:\/.*)?\/\.well-known\/(?:oauth-authorization-server|oauth-protected-resource|openid-configuration)(?:\/.*)?$/
@@ -34,8 +39,8 @@ export class OAuthRoutes extends Context.Tag("infrahub-mcp/OAuthRoutes")<OAuthRo
   /** `oidc` mode: metadata, registration, authorize/consent, callbacks, token, revoke. */
   static readonly fromOidc: Layer.Layer<OAuthRoutes, never, OidcProxy> = Layer.effect(
     OAuthRoutes,
-    Effect.map(OidcProxy, (proxy) => OAuthRoutes.of({ app: proxy.app }))
+    Effect.map(OidcProxy, (proxy) => OAuthRoutes.of({ app: proxy.app, boundsBodies: true }))
   )
 
-  static readonly disabled: Layer.Layer<OAuthRoutes> = Layer.succeed(OAuthRoutes, OAuthRoutes.of({ app: notEnabled }))
+  static readonly disabled: Layer.Layer<OAuthRoutes> = Layer.succeed(OAuthRoutes, OAuthRoutes.of({ app: notEnabled, boundsBodies: false }))
 }

@@ -168,12 +168,17 @@ describe("a server with default session limits", () => {
   it("GET /health checks Infrahub: 200 when it answers, 503 with the reason when it does not", async () => {
     const healthy = await fetch(`${base}/health`)
     expect(healthy.status).toBe(200)
-    expect(await healthy.json()).toEqual({ status: "healthy", auth_mode: "none" })
+    expect(await healthy.json()).toEqual({ status: "healthy", auth_mode: "none", state_store: { backend: "memory", status: "ok" } })
 
     addFault(sandbox, { path: "^/graphql", status: 503, times: 1 })
     const unhealthy = await fetch(`${base}/health`)
     expect(unhealthy.status).toBe(503)
-    expect(await unhealthy.json()).toEqual({ status: "unhealthy", reason: "Infrahub answered HTTP 503: Injected fault: HTTP 503." })
+    expect(await unhealthy.json()).toEqual({
+      status: "unhealthy",
+      reason: "Infrahub answered HTTP 503: Injected fault: HTTP 503.",
+      auth_mode: "none",
+      state_store: { backend: "memory", status: "ok" }
+    })
 
     expect((await fetch(`${base}/health`)).status).toBe(200)
   })
