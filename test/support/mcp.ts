@@ -93,7 +93,9 @@ export const startHttpServer = async (
   args: ReadonlyArray<string> = []
 ): Promise<HttpServerProcess> => {
   const child = spawn(process.execPath, [BIN, "--transport", "streamable-http", "--port", "0", ...args], {
-    env: baseEnv(env),
+    // Idle connections stay open far longer than the test's HTTP client keeps them, so the client
+    // never reuses one as the server closes it (a race no test is about); a test may set its own.
+    env: baseEnv({ INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT: "600", ...env }),
     stdio: ["ignore", "pipe", "pipe"]
   })
   const log = stderrLog()
