@@ -20,7 +20,7 @@ import * as Layer from "effect/Layer"
  * @module
  */
 
-/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`, `.layer`). */
+/** Configuration: every `INFRAHUB_*` variable, validated at once (`ServerConfig.load`; layers take the result as a value). */
 export {
   type CliOptions,
   ConfigurationError,
@@ -63,7 +63,7 @@ export { SessionBranches } from "./session/SessionBranches.js"
 /** The MCP layer: tools as data, the access policy, the SDK bridge. */
 export { AccessPolicy, AccessDenied } from "./mcp/AccessPolicy.js"
 export { McpBridge, type ConnectionOptions } from "./mcp/McpBridge.js"
-export { RequestContext } from "./mcp/RequestContext.js"
+export { RequestContext } from "./session/RequestContext.js"
 export { ToolRegistry } from "./mcp/ToolRegistry.js"
 export { makeTool, type ToolSpec } from "./mcp/ToolSpec.js"
 export { allTools } from "./mcp/tools/index.js"

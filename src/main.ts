@@ -4,7 +4,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import { stderrLogger } from "./app/logging.js"
+import type { OidcStartupError } from "./auth/oidc/errors.js"
 import { parseCli, type Command } from "./config/cli.js"
+import type { ConfigurationError } from "./config/ServerConfig.js"
+import type { ListenFailed } from "./http/listen.js"
+import type { SandboxStartError } from "./sandbox/server.js"
+import type { StateStoreStartupError } from "./state/redisStore.js"
 import { VERSION } from "./version.js"
 
 /** Exit codes: 0 done, 1 runtime failure (including a port or address we cannot listen on), 2 bad command line or configuration (as argparse does). */
@@ -17,7 +22,13 @@ const fail = (code: number, text: string) =>
     return code
   })
 
-const run = (command: Command): Effect.Effect<number, unknown> => {
+/**
+ * Everything a command stops with. Type-only imports: the modules behind them load with their
+ * command, not at start.
+ */
+type CommandError = ConfigurationError | SandboxStartError | OidcStartupError | ListenFailed | StateStoreStartupError
+
+const run = (command: Command): Effect.Effect<number, CommandError> => {
   switch (command._tag) {
     case "Help":
       return Effect.sync(() => {
@@ -50,21 +61,26 @@ const run = (command: Command): Effect.Effect<number, unknown> => {
   }
 }
 
+/**
+ * A setting the user gave cannot be used: fix the command line, the configuration, or the service a
+ * setting names (an IdP or state store that does not answer). Exit 2, as argparse exits.
+ */
+const usageError = (error: { readonly message: string }) => fail(EXIT_USAGE, error.message)
+
+/** The machine refused (a port taken, an address not ours): the same for every command that listens. */
+const environmentError = (error: { readonly message: string }) => fail(EXIT_FAILURE, error.message)
+
 /** The one place where errors become messages on stderr and exit codes. */
 const main = Effect.suspend(() => {
   const parsed = parseCli(process.argv.slice(2))
   if (parsed._tag === "Left") return fail(EXIT_USAGE, parsed.left.message)
   return run(parsed.right).pipe(
-    Effect.catchAll((error: unknown) => {
-      if (typeof error === "object" && error !== null && "_tag" in error) {
-        const tagged = error as { readonly _tag: string; readonly message?: string }
-        if (tagged._tag === "ConfigurationError" || tagged._tag === "SandboxStartError" || tagged._tag === "OidcStartupError") {
-          return fail(EXIT_USAGE, tagged.message ?? tagged._tag)
-        }
-        // The same exit code for every command that listens (serve, demo, sandbox): the environment, not the command line.
-        if (tagged._tag === "ListenFailed") return fail(EXIT_FAILURE, tagged.message ?? tagged._tag)
-      }
-      return fail(EXIT_FAILURE, `infrahub-mcp stopped: ${error instanceof Error ? error.message : String(error)}`)
+    Effect.catchTags({
+      ConfigurationError: usageError,
+      SandboxStartError: usageError,
+      OidcStartupError: usageError,
+      StateStoreStartupError: usageError,
+      ListenFailed: environmentError
     })
   )
 }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)))

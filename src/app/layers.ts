@@ -12,6 +12,7 @@ import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { SchemaCatalog } from "../infrahub/SchemaCatalog.js"
 import { AccessPolicy } from "../mcp/AccessPolicy.js"
 import { McpBridge } from "../mcp/McpBridge.js"
+import { PromptRegistry } from "../mcp/PromptRegistry.js"
 import { makeRateLimiter } from "../mcp/RateLimiter.js"
 import { ResourceRegistry } from "../mcp/ResourceRegistry.js"
 import { ToolRegistry } from "../mcp/ToolRegistry.js"
@@ -122,7 +123,7 @@ export const authLayer = (
 
 /**
  * Everything an MCP connection needs, independent of transport: Infrahub client, schema catalog,
- * branches, session branches, the access policy, the tool and resource registries and the SDK bridge.
+ * branches, session branches, the access policy, the tool, resource and prompt registries and the SDK bridge.
  */
 export const mcpCoreLayer = (config: ServerConfigShape) => {
   const infrahub = infrahubLayer(config)
@@ -151,9 +152,10 @@ export const mcpCoreLayer = (config: ServerConfigShape) => {
         retry: config.retry
       })
     )),
-    ResourceRegistry.layer({ maxResponseBytes: config.maxResponseBytes })
+    ResourceRegistry.layer({ maxResponseBytes: config.maxResponseBytes }),
+    PromptRegistry.layer
   ).pipe(Layer.provideMerge(Layer.merge(sessions, policy)))
-  return McpBridge.layer({ name: SERVER_NAME, version: VERSION, readOnly: config.readOnly }).pipe(
+  return McpBridge.layer({ name: SERVER_NAME, version: VERSION }).pipe(
     Layer.provideMerge(registries)
   )
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto"
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import * as Effect from "effect/Effect"
 import { AuthMode } from "../auth/AuthMode.js"
@@ -11,7 +12,9 @@ import { McpBridge } from "../mcp/McpBridge.js"
 export const serveStdio = Effect.gen(function* () {
   const bridge = yield* McpBridge
   const auth = yield* AuthMode
-  const server = bridge.makeServer({ fallbackAuth: auth.processAuth, workspaceOf: () => "stdio" })
+  // Unique per process: with a shared state store, two stdio servers must not share a session branch.
+  const workspace = `stdio:${randomUUID()}`
+  const server = bridge.makeServer({ fallbackAuth: auth.processAuth, workspaceOf: () => workspace })
   yield* Effect.acquireRelease(
     Effect.promise(() => server.connect(new StdioServerTransport())),
     () => Effect.promise(() => server.close().catch(() => undefined))

@@ -1,7 +1,8 @@
 import * as Context from "effect/Context"
-import type { AuthModeName } from "../config/variables.js"
 
-export type { AuthModeName }
+/** How callers prove who they are (`INFRAHUB_MCP_AUTH_MODE`); configuration reads its values from here. */
+export const AUTH_MODES = ["none", "oidc", "token-passthrough", "basic-passthrough"] as const
+export type AuthModeName = (typeof AUTH_MODES)[number]
 
 /**
  * Who is calling, for one request. `id` is a stable, non-secret key for per-principal state (a

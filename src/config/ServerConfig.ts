@@ -1,23 +1,22 @@
 /**
- * `ServerConfig`: every environment variable read once, while layers are built, through
+ * `ServerConfig`: every environment variable read once, at start, through
  * `effect/Config` (so tests swap the ConfigProvider instead of touching `process.env`). Invalid or
  * contradictory settings fail closed with one `ConfigurationError` that lists every problem.
  */
 import * as Config from "effect/Config"
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
-import { hostnameOf } from "../http/hostCheck.js"
+import { AUTH_MODES, type AuthModeName } from "../auth/Principal.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
 import {
   closest,
   type ConfigProblem,
+  hostnameOf,
   type Parsed,
   parseBoolean,
   parseChoice,
@@ -31,8 +30,6 @@ import {
 } from "./parse.js"
 import { scanOwnVariables, type ScannedName } from "./scan.js"
 import {
-  AUTH_MODES,
-  type AuthModeName,
   isSecretVariable,
   isVariableName,
   modesOf,
@@ -44,7 +41,6 @@ import {
 } from "./variables.js"
 
 export type { ConfigProblem } from "./parse.js"
-export { AUTH_MODES, type AuthModeName } from "./variables.js"
 
 export type Transport = "stdio" | "streamable-http"
 
@@ -218,16 +214,24 @@ export interface Presence {
 const noPresence: Presence = { unknown: [], miscased: [], notSupported: [] }
 
 /**
- * Parses and cross-checks the raw values. Pure: everything the user must fix is collected, not just
- * the first problem, so one restart is enough.
+ * What the section parsers read through: the raw values and the command line, and the lists where
+ * problems (the user must fix them) and warnings (settings without effect) are collected, so that
+ * every problem is reported at once and one restart is enough.
  */
-export const parseEnvironment = (
-  raw: RawEnvironment,
-  cli: CliOptions,
-  presence: Presence = noPresence
-): Either.Either<ServerConfigShape, ConfigurationError> => {
+interface Reader {
+  readonly raw: RawEnvironment
+  readonly cli: CliOptions
+  readonly problems: Array<ConfigProblem>
+  readonly warnings: Array<ConfigProblem>
+  /** The parsed value, or `None` with its problem recorded. */
+  readonly take: <A>(parsed: Parsed<A>) => Option.Option<A>
+  /** The variable's parsed value, its default when unset, or the default (with a problem recorded) when invalid. */
+  readonly setting: <A>(name: PlainVariableName, fallback: A, parse: (name: string, raw: string) => Parsed<A>) => A
+  readonly isSet: (name: VariableName) => boolean
+}
+
+const makeReader = (raw: RawEnvironment, cli: CliOptions): Reader => {
   const problems: Array<ConfigProblem> = []
-  const warnings: Array<ConfigProblem> = []
   const take = <A>(parsed: Parsed<A>): Option.Option<A> =>
     Either.match(parsed, {
       onLeft: (p) => {
@@ -236,40 +240,61 @@ export const parseEnvironment = (
       },
       onRight: Option.some
     })
-  /** The variable's parsed value, its default when unset, or the default (with a problem recorded) when invalid. */
-  const setting = <A>(name: PlainVariableName, fallback: A, parse: (name: string, raw: string) => Parsed<A>): A =>
-    Option.match(raw[name], {
-      onNone: () => fallback,
-      onSome: (value) => Option.getOrElse(take(parse(name, value)), () => fallback)
-    })
-  const isSet = (name: VariableName): boolean => Option.isSome<unknown>(raw[name])
+  return {
+    raw,
+    cli,
+    problems,
+    warnings: [],
+    take,
+    setting: (name, fallback, parse) =>
+      Option.match(raw[name], {
+        onNone: () => fallback,
+        onSome: (value) => Option.getOrElse(take(parse(name, value)), () => fallback)
+      }),
+    isSet: (name) => Option.isSome<unknown>(raw[name])
+  }
+}
 
-  // --- auth mode and transport ---------------------------------------------------------------
-  const modeParsed = Option.match(raw.INFRAHUB_MCP_AUTH_MODE, {
+/** The auth mode; `known` is false when the variable is invalid (reported once; checks that depend on the mode are skipped). */
+interface AuthModeChoice {
+  readonly mode: AuthModeName
+  readonly known: boolean
+  readonly passthrough: boolean
+}
+
+/** INFRAHUB_MCP_AUTH_MODE, and whether the transport can carry it. */
+const parseAuthMode = (r: Reader): AuthModeChoice => {
+  const parsed = Option.match(r.raw.INFRAHUB_MCP_AUTH_MODE, {
     onNone: () => Option.some<AuthModeName>("none"),
-    onSome: (value) => take(parseChoice("INFRAHUB_MCP_AUTH_MODE", value, AUTH_MODES))
+    onSome: (value) => r.take(parseChoice("INFRAHUB_MCP_AUTH_MODE", value, AUTH_MODES))
   })
-  const mode: AuthModeName = Option.getOrElse(modeParsed, () => "none")
-  const modeKnown = Option.isSome(modeParsed)
-  const passthrough = mode === "token-passthrough" || mode === "basic-passthrough"
-
-  if (modeKnown && mode !== "none" && cli.transport === "stdio") {
-    problems.push(problem(
+  const mode: AuthModeName = Option.getOrElse(parsed, () => "none")
+  const known = Option.isSome(parsed)
+  if (known && mode !== "none" && r.cli.transport === "stdio") {
+    r.problems.push(problem(
       "INFRAHUB_MCP_AUTH_MODE",
       `Auth mode '${mode}' requires --transport streamable-http: stdio has no HTTP headers.`
     ))
   }
-  if (!Number.isInteger(cli.port) || cli.port < 0 || cli.port > 65535) {
-    problems.push(problem("--port", `--port ${cli.port} is out of range: use a port from 0 to 65535 (0 picks a free port).`))
-  }
-  if (cli.host.trim() === "" || /\s/.test(cli.host)) {
-    problems.push(problem("--host", `--host ${JSON.stringify(cli.host)} is not a host name: use an address to bind, e.g. 127.0.0.1.`))
-  }
+  return { mode, known, passthrough: mode === "token-passthrough" || mode === "basic-passthrough" }
+}
 
-  // --- Infrahub connection and the shared identity -----------------------------------------------
-  const address = Option.match(raw.INFRAHUB_ADDRESS, {
+/** `--host` and `--port`, checked with the rest so a bad value is not first met when binding. */
+const checkListenAddress = (r: Reader): void => {
+  const { host, port } = r.cli
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    r.problems.push(problem("--port", `--port ${port} is out of range: use a port from 0 to 65535 (0 picks a free port).`))
+  }
+  if (host.trim() === "" || /\s/.test(host)) {
+    r.problems.push(problem("--host", `--host ${JSON.stringify(host)} is not a host name: use an address to bind, e.g. 127.0.0.1.`))
+  }
+}
+
+/** INFRAHUB_ADDRESS, the shared API token and INFRAHUB_TIMEOUT; a username and password are refused, saying what to set instead. */
+const parseInfrahub = (r: Reader, auth: AuthModeChoice): ServerConfigShape["infrahub"] => {
+  const address = Option.match(r.raw.INFRAHUB_ADDRESS, {
     onNone: () => {
-      problems.push(problem(
+      r.problems.push(problem(
         "INFRAHUB_ADDRESS",
         "INFRAHUB_ADDRESS is not set: set it to the URL of your Infrahub instance, e.g. http://localhost:8000."
       ))
@@ -277,110 +302,175 @@ export const parseEnvironment = (
     },
     onSome: (value) =>
       Option.getOrElse(
-        take(parseHttpUrl("INFRAHUB_ADDRESS", value, { example: "the URL of your Infrahub instance, e.g. http://localhost:8000" })),
+        r.take(parseHttpUrl("INFRAHUB_ADDRESS", value, { example: "the URL of your Infrahub instance, e.g. http://localhost:8000" })),
         () => ""
       )
   })
-
-  if (modeKnown && !passthrough && !isSet("INFRAHUB_API_TOKEN")) {
-    problems.push(problem(
+  const { mode, passthrough } = auth
+  if (auth.known && !passthrough && !r.isSet("INFRAHUB_API_TOKEN")) {
+    r.problems.push(problem(
       "INFRAHUB_API_TOKEN",
       `INFRAHUB_API_TOKEN is not set, and auth mode '${mode}' uses it for every Infrahub call: create an API token in Infrahub and set INFRAHUB_API_TOKEN to it (or, over HTTP, set INFRAHUB_MCP_AUTH_MODE=token-passthrough so each client sends its own).`
     ))
   }
   for (const name of ["INFRAHUB_USERNAME", "INFRAHUB_PASSWORD"] as const) {
-    if (!isSet(name)) continue
-    problems.push(problem(
+    if (!r.isSet(name)) continue
+    r.problems.push(problem(
       name,
       passthrough
         ? `${name} is not used in auth mode '${mode}': each client sends its own credential in the request; unset INFRAHUB_USERNAME and INFRAHUB_PASSWORD.`
         : `${name} is not supported: the server's shared Infrahub identity is an API token. Set INFRAHUB_API_TOKEN and unset INFRAHUB_USERNAME and INFRAHUB_PASSWORD, or set INFRAHUB_MCP_AUTH_MODE=basic-passthrough (HTTP only) so each client logs in with its own username and password.`
     ))
   }
+  const timeoutSeconds = r.setting("INFRAHUB_TIMEOUT", 60, (n, v) => parseInteger(n, v, { min: 1, max: MAX_TIMER_SECONDS }, "seconds"))
+  return {
+    address,
+    apiToken: passthrough ? Option.none() : r.raw.INFRAHUB_API_TOKEN,
+    timeoutMs: timeoutSeconds * 1000
+  }
+}
 
-  const timeoutSeconds = setting("INFRAHUB_TIMEOUT", 60, (n, v) => parseInteger(n, v, { min: 1, max: MAX_TIMER_SECONDS }, "seconds"))
+/** Read-only mode, and what the protocol offers besides the tools (schema dereferencing, keep-alive pings). */
+const parseBehaviour = (r: Reader): Pick<ServerConfigShape, "readOnly" | "dereferenceSchemas" | "pingIntervalMs"> => {
+  const readOnly = r.setting("INFRAHUB_MCP_READ_ONLY", false, parseBoolean)
+  const dereferenceSchemas = r.setting("INFRAHUB_MCP_DEREFERENCE_SCHEMAS", false, parseBoolean)
+  const ping = r.setting("INFRAHUB_MCP_PING_INTERVAL_MS", 0, (n, v) => parseInteger(n, v, { min: 0, max: 300_000 }, "milliseconds, 0 disables"))
+  return { readOnly, dereferenceSchemas, pingIntervalMs: ping > 0 ? Option.some(ping) : Option.none() }
+}
 
-  // --- behaviour ---------------------------------------------------------------------------------
-  const readOnly = setting("INFRAHUB_MCP_READ_ONLY", false, parseBoolean)
-  const pattern = Option.getOrElse(
-    take(Either.mapLeft(
-      parsePattern(Option.getOrElse(raw.INFRAHUB_MCP_BRANCH_PATTERN, () => DEFAULT_BRANCH_PATTERN)),
-      (text) => problem("INFRAHUB_MCP_BRANCH_PATTERN", `INFRAHUB_MCP_BRANCH_PATTERN: ${text}`)
-    )),
-    () => undefined
-  )
-  const maxRetries = setting("INFRAHUB_MCP_MAX_BRANCH_RETRIES", 5, (n, v) => parseInteger(n, v, { min: 1, max: 20 }))
-  const logLevel = setting("INFRAHUB_MCP_LOG_LEVEL", "info", (n, v) => parseChoice(n, v, LOG_LEVELS))
+/** INFRAHUB_MCP_BRANCH_PATTERN and _MAX_BRANCH_RETRIES; `None` when the pattern is invalid (its problem is recorded). */
+const parseBranch = (r: Reader): Option.Option<ServerConfigShape["branch"]> => {
+  const pattern = r.take(Either.mapLeft(
+    parsePattern(Option.getOrElse(r.raw.INFRAHUB_MCP_BRANCH_PATTERN, () => DEFAULT_BRANCH_PATTERN)),
+    (text) => problem("INFRAHUB_MCP_BRANCH_PATTERN", `INFRAHUB_MCP_BRANCH_PATTERN: ${text}`)
+  ))
+  const maxRetries = r.setting("INFRAHUB_MCP_MAX_BRANCH_RETRIES", 5, (n, v) => parseInteger(n, v, { min: 1, max: 20 }))
+  return Option.map(pattern, (pattern) => ({ pattern, maxRetries }))
+}
 
-  const rps = setting("INFRAHUB_MCP_RATE_LIMIT_RPS", 0, (n, v) => parseNumber(n, v, { min: 0, max: 10_000 }, "requests per second"))
-  const burst = setting("INFRAHUB_MCP_RATE_LIMIT_BURST", 0, (n, v) => parseInteger(n, v, { min: 0 }))
-  const retryAttempts = setting("INFRAHUB_MCP_RETRY_MAX_ATTEMPTS", 0, (n, v) => parseInteger(n, v, { min: 0 }))
-  const retryDelaySeconds = setting("INFRAHUB_MCP_RETRY_BASE_DELAY", 1, (n, v) => parseNumber(n, v, { min: 0, exclusive: true }, "seconds"))
-  const cacheEnabled = setting("INFRAHUB_MCP_CACHE_ENABLED", false, parseBoolean)
-  const listTtl = setting("INFRAHUB_MCP_CACHE_LIST_TTL", 300, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
-  const readTtl = setting("INFRAHUB_MCP_CACHE_READ_TTL", 3600, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
-  const otelEnabled = setting("INFRAHUB_MCP_OTEL_ENABLED", false, parseBoolean)
-  const otel = {
-    endpoint: setting("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318", (name, value) =>
+/** What one caller may cost: the rate limit, retries of read tools and the response size. */
+const parseLimits = (r: Reader): Pick<ServerConfigShape, "rateLimit" | "retry" | "maxResponseBytes"> => {
+  const rps = r.setting("INFRAHUB_MCP_RATE_LIMIT_RPS", 0, (n, v) => parseNumber(n, v, { min: 0, max: 10_000 }, "requests per second"))
+  const burst = r.setting("INFRAHUB_MCP_RATE_LIMIT_BURST", 0, (n, v) => parseInteger(n, v, { min: 0 }))
+  const attempts = r.setting("INFRAHUB_MCP_RETRY_MAX_ATTEMPTS", 0, (n, v) => parseInteger(n, v, { min: 0 }))
+  const delaySeconds = r.setting("INFRAHUB_MCP_RETRY_BASE_DELAY", 1, (n, v) => parseNumber(n, v, { min: 0, exclusive: true }, "seconds"))
+  const maxResponseBytes = r.setting("INFRAHUB_MCP_MAX_RESPONSE_BYTES", 500_000, (n, v) => parseInteger(n, v, { min: 1024 }, "bytes"))
+  return {
+    // A burst of 0 means twice the rate.
+    rateLimit: rps > 0
+      ? Option.some({ requestsPerSecond: rps, burst: burst > 0 ? burst : Math.max(1, Math.floor(rps * 2)) })
+      : Option.none(),
+    retry: attempts > 0 ? Option.some({ maxAttempts: attempts, baseDelayMs: delaySeconds * 1000 }) : Option.none(),
+    maxResponseBytes
+  }
+}
+
+/** INFRAHUB_MCP_CACHE_*: how long the schema is trusted without asking Infrahub, when enabled. */
+const parseCache = (r: Reader): ServerConfigShape["cache"] => {
+  const enabled = r.setting("INFRAHUB_MCP_CACHE_ENABLED", false, parseBoolean)
+  const listTtlSeconds = r.setting("INFRAHUB_MCP_CACHE_LIST_TTL", 300, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
+  const readTtlSeconds = r.setting("INFRAHUB_MCP_CACHE_READ_TTL", 3600, (n, v) => parseInteger(n, v, { min: 1 }, "seconds"))
+  return enabled ? Option.some({ listTtlSeconds, readTtlSeconds }) : Option.none()
+}
+
+/** The log level, OpenTelemetry export and Prometheus metrics. */
+const parseObservability = (r: Reader): Pick<ServerConfigShape, "logLevel" | "otelEnabled" | "otel" | "prometheusEnabled"> => ({
+  logLevel: r.setting("INFRAHUB_MCP_LOG_LEVEL", "info", (n, v) => parseChoice(n, v, LOG_LEVELS)),
+  otelEnabled: r.setting("INFRAHUB_MCP_OTEL_ENABLED", false, parseBoolean),
+  otel: {
+    endpoint: r.setting("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318", (name, value) =>
       parseHttpUrl(name, value, { example: "your OpenTelemetry collector's OTLP/HTTP URL, e.g. http://otel-collector:4318" })
     ),
-    serviceName: Option.getOrElse(raw.OTEL_SERVICE_NAME, () => "infrahub-mcp")
-  }
-  const prometheusEnabled = setting("INFRAHUB_MCP_PROMETHEUS_ENABLED", false, parseBoolean)
-  const dereferenceSchemas = setting("INFRAHUB_MCP_DEREFERENCE_SCHEMAS", false, parseBoolean)
-  const pingInterval = setting("INFRAHUB_MCP_PING_INTERVAL_MS", 0, (n, v) => parseInteger(n, v, { min: 0, max: 300_000 }, "milliseconds, 0 disables"))
+    serviceName: Option.getOrElse(r.raw.OTEL_SERVICE_NAME, () => "infrahub-mcp")
+  },
+  prometheusEnabled: r.setting("INFRAHUB_MCP_PROMETHEUS_ENABLED", false, parseBoolean)
+})
 
-  // --- HTTP (our additions) ----------------------------------------------------------------------
-  const maxSessions = setting("INFRAHUB_MCP_MAX_SESSIONS", 1000, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
-  const idleSeconds = setting("INFRAHUB_MCP_SESSION_IDLE_TIMEOUT", 1800, (n, v) => parseInteger(n, v, { min: 10, max: MAX_TIMER_SECONDS }, "seconds"))
-  const allowedOrigins = setting("INFRAHUB_MCP_ALLOWED_ORIGINS", [] as ReadonlyArray<string>, parseOrigins)
-  const statelessEnv = setting("INFRAHUB_MCP_STATELESS", false, parseBoolean)
-  const maxResponseBytes = setting("INFRAHUB_MCP_MAX_RESPONSE_BYTES", 500_000, (n, v) => parseInteger(n, v, { min: 1024 }, "bytes"))
-  const perPrincipal = setting("INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL", 20, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
-  const maxBodyBytes = setting("INFRAHUB_MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, (n, v) => parseInteger(n, v, { min: 1024, max: 64 * 1024 * 1024 }, "bytes"))
-  const extraHosts = setting("INFRAHUB_MCP_ALLOWED_HOSTS", [] as ReadonlyArray<string> | "any", parseHosts)
-  const httpSeconds = (name: PlainVariableName, fallback: number) =>
-    setting(name, fallback, (n, v) => parseInteger(n, v, { min: 1, max: 3600 }, "seconds"))
-  const headersTimeout = httpSeconds("INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT", 10)
-  const requestTimeout = httpSeconds("INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT", 30)
-  const keepAliveTimeout = httpSeconds("INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT", 5)
-  const maxConnections = setting("INFRAHUB_MCP_HTTP_MAX_CONNECTIONS", 2048, (n, v) => parseInteger(n, v, { min: 1, max: 1_000_000 }))
-  // Node refuses to start a server whose header timeout exceeds its request timeout.
+/** Node's HTTP server limits; a header timeout past the request timeout is refused (Node would not start). */
+const parseHttpServer = (r: Reader): ServerConfigShape["http"]["server"] => {
+  const seconds = (name: PlainVariableName, fallback: number) =>
+    r.setting(name, fallback, (n, v) => parseInteger(n, v, { min: 1, max: 3600 }, "seconds"))
+  const headersTimeout = seconds("INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT", 10)
+  const requestTimeout = seconds("INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT", 30)
+  const keepAliveTimeout = seconds("INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT", 5)
+  const maxConnections = r.setting("INFRAHUB_MCP_HTTP_MAX_CONNECTIONS", 2048, (n, v) => parseInteger(n, v, { min: 1, max: 1_000_000 }))
   if (headersTimeout > requestTimeout) {
-    problems.push(problem(
+    r.problems.push(problem(
       "INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT",
       `INFRAHUB_MCP_HTTP_HEADERS_TIMEOUT (${headersTimeout} s) is longer than INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT (${requestTimeout} s), which covers the headers too: lower the first or raise the second.`
     ))
   }
+  return {
+    headersTimeoutMs: headersTimeout * 1000,
+    requestTimeoutMs: requestTimeout * 1000,
+    keepAliveTimeoutMs: keepAliveTimeout * 1000,
+    maxConnections
+  }
+}
 
-  // --- shared state ------------------------------------------------------------------------------
-  const state = parseStateStore(raw, take, problems)
+/**
+ * Streamable HTTP: sessions, accepted origins and host names (the `--host` name and the OIDC base
+ * URL's host are always accepted), body size, the metrics token and Node's server limits.
+ */
+const parseHttp = (r: Reader, mode: AuthModeName, oidc: Option.Option<OidcConfig>): ServerConfigShape["http"] => {
+  const maxSessions = r.setting("INFRAHUB_MCP_MAX_SESSIONS", 1000, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
+  const idleSeconds = r.setting("INFRAHUB_MCP_SESSION_IDLE_TIMEOUT", 1800, (n, v) => parseInteger(n, v, { min: 10, max: MAX_TIMER_SECONDS }, "seconds"))
+  const allowedOrigins = r.setting("INFRAHUB_MCP_ALLOWED_ORIGINS", [] as ReadonlyArray<string>, parseOrigins)
+  const stateless = r.setting("INFRAHUB_MCP_STATELESS", false, parseBoolean)
+  const perPrincipal = r.setting("INFRAHUB_MCP_MAX_SESSIONS_PER_PRINCIPAL", 20, (n, v) => parseInteger(n, v, { min: 1, max: 100_000 }))
+  const maxBodyBytes = r.setting("INFRAHUB_MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, (n, v) => parseInteger(n, v, { min: 1024, max: 64 * 1024 * 1024 }, "bytes"))
+  const extraHosts = r.setting("INFRAHUB_MCP_ALLOWED_HOSTS", [] as ReadonlyArray<string> | "any", parseHosts)
+  const server = parseHttpServer(r)
+  const allowedHosts = extraHosts === "any"
+    ? "any"
+    : [...new Set([
+      ...(isWildcardAddress(r.cli.host) ? [] : [hostnameOf(r.cli.host)]),
+      ...Option.toArray(Option.map(oidc, (settings) => new URL(settings.baseUrl).hostname)),
+      ...extraHosts
+    ])]
+  return {
+    maxSessions,
+    sessionIdleTimeoutMs: idleSeconds * 1000,
+    allowedOrigins,
+    stateless: r.cli.stateless === true || stateless,
+    // In mode `none` every caller is one principal: the server-wide cap is the only one.
+    maxSessionsPerPrincipal: mode === "none" ? Option.none() : Option.some(perPrincipal),
+    maxBodyBytes,
+    allowedHosts,
+    metricsToken: r.raw.INFRAHUB_MCP_METRICS_TOKEN,
+    server
+  }
+}
 
-  // --- auth settings -----------------------------------------------------------------------------
-  const header = passthrough ? setting("INFRAHUB_MCP_TOKEN_PASSTHROUGH_HEADER", "Authorization", parseHeaderName) : "Authorization"
+/**
+ * What the auth mode needs: the passthrough header, OIDC write scopes and the OIDC client. With a
+ * shared state store, OIDC needs the shared signing key (every replica verifies every token).
+ */
+const parseAuth = (r: Reader, auth: AuthModeChoice, state: StateStoreConfig): ServerConfigShape["auth"] => {
+  const { mode, passthrough } = auth
+  const tokenPassthroughHeader = passthrough
+    ? r.setting("INFRAHUB_MCP_TOKEN_PASSTHROUGH_HEADER", "Authorization", parseHeaderName)
+    : "Authorization"
   const writeScopes = mode === "oidc"
-    ? setting("INFRAHUB_MCP_AUTH_SCOPES_WRITE", ["write"] as ReadonlyArray<string>, parseScopes)
+    ? r.setting("INFRAHUB_MCP_AUTH_SCOPES_WRITE", ["write"] as ReadonlyArray<string>, parseScopes)
     : ["write"]
-  const oidc = mode === "oidc" ? parseOidc(raw, take, problems) : Option.none()
+  const oidc = mode === "oidc" ? parseOidc(r) : Option.none()
   if (state._tag === "Redis" && Option.isSome(oidc) && Option.isNone(oidc.value.jwtSigningKey)) {
-    problems.push(problem(
+    r.problems.push(problem(
       "INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY",
       "INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY is not set, and INFRAHUB_MCP_STATE_STORE is shared: every replica must sign and verify the same tokens, so set INFRAHUB_MCP_OIDC_JWT_SIGNING_KEY to one random value of at least 32 characters (e.g. `openssl rand -base64 48`) on all of them."
     ))
   }
-  const allowedHosts = extraHosts === "any"
-    ? "any"
-    : [...new Set([
-      ...(isWildcardAddress(cli.host) ? [] : [hostnameOf(cli.host)]),
-      ...Option.toArray(Option.map(oidc, (settings) => new URL(settings.baseUrl).hostname)),
-      ...extraHosts
-    ])]
+  return { mode, tokenPassthroughHeader, writeScopes, oidc }
+}
 
-  // --- warnings ----------------------------------------------------------------------------------
-  if (modeKnown) {
+/** Settings that have no effect: ignored in this auth mode, set in another letter case, misspelt, or not supported here. */
+const collectWarnings = (r: Reader, auth: AuthModeChoice, presence: Presence): void => {
+  const { mode } = auth
+  if (auth.known) {
     for (const name of VARIABLE_NAMES) {
-      if (!isSet(name) || modesOf(name).includes(mode)) continue
-      warnings.push(problem(
+      if (!r.isSet(name) || modesOf(name).includes(mode)) continue
+      r.warnings.push(problem(
         name,
         name === "INFRAHUB_API_TOKEN"
           ? `INFRAHUB_API_TOKEN is ignored in auth mode '${mode}': each client's own credential is used and the server never falls back to the shared token; unset it to silence this warning.`
@@ -389,64 +479,59 @@ export const parseEnvironment = (
     }
   }
   for (const name of presence.miscased) {
-    warnings.push(problem(name, `${name} is set in another letter case and is not read: variable names are case-sensitive; write it as ${name}.`))
+    r.warnings.push(problem(name, `${name} is set in another letter case and is not read: variable names are case-sensitive; write it as ${name}.`))
   }
   for (const name of presence.unknown) {
     const suggestion = closestVariable(name)
-    warnings.push(problem(
+    r.warnings.push(problem(
       name,
       `${name} is not a setting of this server and is ignored: ${suggestion === undefined ? "check its spelling against the configuration reference" : `did you mean ${suggestion}?`}`
     ))
   }
   for (const name of presence.notSupported) {
-    warnings.push(problem(name, `${name} is ignored: ${NOT_SUPPORTED[name] ?? "unset it."}`))
+    r.warnings.push(problem(name, `${name} is ignored: ${NOT_SUPPORTED[name] ?? "unset it."}`))
   }
+}
 
-  if (problems.length > 0 || pattern === undefined) return Either.left(new ConfigurationError({ problems }))
+/**
+ * Parses and cross-checks the raw values, section by section. Pure: everything the user must fix is
+ * collected, not just the first problem, so one restart is enough.
+ */
+export const parseEnvironment = (
+  raw: RawEnvironment,
+  cli: CliOptions,
+  presence: Presence = noPresence
+): Either.Either<ServerConfigShape, ConfigurationError> => {
+  const r = makeReader(raw, cli)
+  const authMode = parseAuthMode(r)
+  checkListenAddress(r)
+  const infrahub = parseInfrahub(r, authMode)
+  const behaviour = parseBehaviour(r)
+  const branch = parseBranch(r)
+  const observability = parseObservability(r)
+  const limits = parseLimits(r)
+  const cache = parseCache(r)
+  const state = parseStateStore(r)
+  const auth = parseAuth(r, authMode, state)
+  const http = parseHttp(r, authMode.mode, auth.oidc)
+  collectWarnings(r, authMode, presence)
 
+  if (r.problems.length > 0 || Option.isNone(branch)) return Either.left(new ConfigurationError({ problems: r.problems }))
   return Either.right({
-    infrahub: {
-      address,
-      apiToken: passthrough ? Option.none() : raw.INFRAHUB_API_TOKEN,
-      timeoutMs: timeoutSeconds * 1000
-    },
+    infrahub,
     transport: cli.transport,
     host: cli.host,
     port: cli.port,
-    readOnly,
-    branch: { pattern, maxRetries },
-    logLevel,
-    auth: { mode, tokenPassthroughHeader: header, writeScopes, oidc },
-    rateLimit: rps > 0
-      ? Option.some({ requestsPerSecond: rps, burst: burst > 0 ? burst : Math.max(1, Math.floor(rps * 2)) })
-      : Option.none(),
-    retry: retryAttempts > 0 ? Option.some({ maxAttempts: retryAttempts, baseDelayMs: retryDelaySeconds * 1000 }) : Option.none(),
-    cache: cacheEnabled ? Option.some({ listTtlSeconds: listTtl, readTtlSeconds: readTtl }) : Option.none(),
-    otelEnabled,
-    otel,
-    prometheusEnabled,
-    dereferenceSchemas,
-    pingIntervalMs: pingInterval > 0 ? Option.some(pingInterval) : Option.none(),
-    http: {
-      maxSessions,
-      sessionIdleTimeoutMs: idleSeconds * 1000,
-      allowedOrigins,
-      stateless: cli.stateless === true || statelessEnv,
-      maxSessionsPerPrincipal: mode === "none" ? Option.none() : Option.some(perPrincipal),
-      maxBodyBytes,
-      allowedHosts,
-      metricsToken: raw.INFRAHUB_MCP_METRICS_TOKEN,
-      server: {
-        headersTimeoutMs: headersTimeout * 1000,
-        requestTimeoutMs: requestTimeout * 1000,
-        keepAliveTimeoutMs: keepAliveTimeout * 1000,
-        maxConnections
-      }
-    },
-    maxResponseBytes,
+    ...behaviour,
+    branch: branch.value,
+    ...observability,
+    ...limits,
+    cache,
+    auth,
+    http,
     state,
     unknownVariables: presence.unknown,
-    warnings
+    warnings: r.warnings
   })
 }
 
@@ -454,11 +539,8 @@ const MIN_STATE_KEY_LENGTH = 32
 const STATE_PREFIX = /^[\x21-\x7E]{0,64}$/
 
 /** INFRAHUB_MCP_STATE_*: the in-memory store, or a Valkey/Redis URL with the key every replica shares. */
-const parseStateStore = (
-  raw: RawEnvironment,
-  take: <A>(parsed: Parsed<A>) => Option.Option<A>,
-  problems: Array<ConfigProblem>
-): StateStoreConfig => {
+const parseStateStore = (r: Reader): StateStoreConfig => {
+  const { raw, take, problems } = r
   const memory: StateStoreConfig = { _tag: "Memory" }
   const url = Option.filter(raw.INFRAHUB_MCP_STATE_STORE, (value) => Redacted.value(value).toLowerCase() !== "memory")
   if (Option.isNone(url)) {
@@ -565,11 +647,9 @@ const parseHosts = (variable: string, value: string): Parsed<ReadonlyArray<strin
 
 const MIN_SIGNING_KEY_LENGTH = 32
 
-const parseOidc = (
-  raw: RawEnvironment,
-  take: <A>(parsed: Parsed<A>) => Option.Option<A>,
-  problems: Array<ConfigProblem>
-): Option.Option<OidcConfig> => {
+/** The OIDC client (`INFRAHUB_MCP_OIDC_*`), in auth mode `oidc`; `None` when a required setting is missing or invalid. */
+const parseOidc = (r: Reader): Option.Option<OidcConfig> => {
+  const { raw, take, problems } = r
   const required = (name: PlainVariableName, fix: string): Option.Option<string> => {
     const value = raw[name]
     if (Option.isNone(value)) problems.push(problem(name, `${name} is required in auth mode 'oidc': ${fix}`))
@@ -671,22 +751,22 @@ const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
 
 const TEST_CLI: CliOptions = { transport: "stdio", host: "127.0.0.1", port: 8001 }
 
-export class ServerConfig extends Context.Tag("infrahub-mcp/ServerConfig")<ServerConfig, ServerConfigShape>() {
+/**
+ * Reading the configuration: `load` once at start, then pass the validated {@link ServerConfigShape}
+ * on as a value (`mcpCoreLayer(config)`, `authLayer(config)`, …). There is deliberately no service tag
+ * for it: which layers exist depends on it (auth mode, transport, state store), so it is known
+ * before any layer is built, and nothing reads it from the context.
+ */
+export const ServerConfig = {
   /** Reads and validates the configuration from the current ConfigProvider (the environment by default). */
-  static readonly load: (cli: CliOptions) => Effect.Effect<ServerConfigShape, ConfigurationError> = load
-
-  static readonly layer = (cli: CliOptions): Layer.Layer<ServerConfig, ConfigurationError> =>
-    Layer.effect(ServerConfig, load(cli))
+  load,
 
   /**
    * A valid configuration for tests, parsed from `INFRAHUB_ADDRESS=http://127.0.0.1:8000`,
    * `INFRAHUB_API_TOKEN=test-token` plus `env`, on stdio unless `cli` says otherwise. Throws on an
    * invalid combination: a test's setup is wrong, not its subject.
    */
-  static readonly make = (
-    env: Readonly<Record<string, string>> = {},
-    cli: Partial<CliOptions> = {}
-  ): ServerConfigShape => {
+  make: (env: Readonly<Record<string, string>> = {}, cli: Partial<CliOptions> = {}): ServerConfigShape => {
     const merged = { ...TEST_ENVIRONMENT, ...env }
     const raw = Object.fromEntries(
       VARIABLE_NAMES.map((name) => {
@@ -697,9 +777,4 @@ export class ServerConfig extends Context.Tag("infrahub-mcp/ServerConfig")<Serve
     ) as unknown as RawEnvironment
     return Either.getOrThrowWith(parseEnvironment(raw, { ...TEST_CLI, ...cli }), (error) => error)
   }
-
-  static readonly layerTest = (
-    env: Readonly<Record<string, string>> = {},
-    cli: Partial<CliOptions> = {}
-  ): Layer.Layer<ServerConfig> => Layer.sync(ServerConfig, () => ServerConfig.make(env, cli))
-}
+} as const

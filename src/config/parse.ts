@@ -206,3 +206,12 @@ const editDistance = (a: string, b: string): number => {
   }
   return previous[b.length] ?? 0
 }
+
+/** A `Host` value or host name without its port, lower case, no trailing dot; IPv6 keeps its brackets. */
+export const hostnameOf = (host: string): string => {
+  const lower = host.trim().toLowerCase()
+  if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1)
+  // A bare IPv6 address (as given to --host) has several colons and no port.
+  if (lower.split(":").length > 2) return `[${lower}]`
+  return lower.replace(/:\d*$/, "").replace(/\.$/, "")
+}

@@ -5,8 +5,7 @@
  * in this table does not type-check.
  */
 
-export const AUTH_MODES = ["none", "oidc", "token-passthrough", "basic-passthrough"] as const
-export type AuthModeName = (typeof AUTH_MODES)[number]
+import { AUTH_MODES, type AuthModeName } from "../auth/Principal.js"
 
 export interface VariableSpec {
   /** Read with `Config.redacted`; its value never appears in a message or a log. */

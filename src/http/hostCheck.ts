@@ -3,15 +3,7 @@ import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
-
-/** A `Host` value or host name without its port, lower case, no trailing dot; IPv6 keeps its brackets. */
-export const hostnameOf = (host: string): string => {
-  const lower = host.trim().toLowerCase()
-  if (lower.startsWith("[")) return lower.slice(0, lower.indexOf("]") + 1)
-  // A bare IPv6 address (as given to --host) has several colons and no port.
-  if (lower.split(":").length > 2) return `[${lower}]`
-  return lower.replace(/:\d*$/, "").replace(/\.$/, "")
-}
+import { hostnameOf } from "../config/parse.js"
 
 /** DNS rebinding needs a name the attacker's DNS answers for: an IP address in `Host` is never one. */
 const isAddress = (hostname: string): boolean =>

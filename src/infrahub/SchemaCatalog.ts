@@ -26,6 +26,10 @@ export class UnknownKind extends Schema.TaggedError<UnknownKind>()("UnknownKind"
   get remediation(): string {
     return "Use one of the valid kinds above (exact spelling); get_schema() or the infrahub://schema resource lists them with labels."
   }
+  /** A caller error: the kind must be spelled as Infrahub has it (see `isCallerError`). */
+  get callerError(): boolean {
+    return true
+  }
 }
 
 export interface SchemaCatalogOptions {

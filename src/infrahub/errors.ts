@@ -147,8 +147,17 @@ export type InfrahubError =
   | StateStoreUnavailable
 
 /**
- * Whether a failure is worth retrying as is (the retry predicate of read tools). Errors classify
- * themselves with a `transient` getter; anything without one is not transient.
+ * Errors classify themselves, so no boundary keeps a list of tags:
+ * - `transient`: the same request may well succeed if simply sent again (the retry predicate of
+ *   read tools). Anything without the getter is not transient.
+ * - `callerError`: the request itself was wrong (an unknown kind or resource, a read too large for
+ *   the response limit), so the caller must change it; the MCP bridge answers it as "Invalid params"
+ *   rather than an internal error. Anything without the getter is the server's side (Infrahub down,
+ *   the state store failing, …).
  */
 export const isTransient = (error: unknown): boolean =>
   Predicate.hasProperty(error, "transient") && error.transient === true
+
+/** See {@link isTransient}: whether the caller, not the server, must change something. */
+export const isCallerError = (error: unknown): boolean =>
+  Predicate.hasProperty(error, "callerError") && error.callerError === true

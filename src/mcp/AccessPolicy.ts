@@ -45,28 +45,42 @@ export interface GatedTool {
   readonly access: ToolAccess
 }
 
+/** Why a principal may not write: the server is read-only, or the token lacks write scopes. */
+export interface WriteRefusal {
+  readonly reason: "read-only" | "missing-scopes"
+  readonly missingScopes: ReadonlyArray<string>
+}
+
 export interface AccessPolicyShape {
   /** `None` = allowed. The same decision filters `tools/list` and guards `tools/call`. */
   readonly decide: (tool: GatedTool, principal: PrincipalShape) => Option.Option<AccessDenied>
+  /** Whether this principal may write at all (`None` = it may): what every write tool's decision rests on. */
+  readonly decideWrites: (principal: PrincipalShape) => Option.Option<WriteRefusal>
 }
 
 /**
  * Who may run which tool: read-only mode and OIDC write scopes, in one place. Tools never check
- * access themselves; the pipeline composes {@link requireAccess} around every handler.
+ * access themselves; the pipeline composes {@link requireAccess} around every handler, and whatever
+ * else depends on write access (the prompts' write workflow) asks {@link AccessPolicyShape.decideWrites}.
  */
 export class AccessPolicy extends Context.Tag("infrahub-mcp/AccessPolicy")<AccessPolicy, AccessPolicyShape>() {
-  static readonly make = (options: AccessPolicyOptions): AccessPolicyShape => ({
-    decide: (tool, principal) => {
-      if (tool.access === "read") return Option.none()
-      if (options.readOnly) return Option.some(new AccessDenied({ tool: tool.name, reason: "read-only", missingScopes: [] }))
+  static readonly make = (options: AccessPolicyOptions): AccessPolicyShape => {
+    const readOnly = Option.some<WriteRefusal>({ reason: "read-only", missingScopes: [] })
+    const decideWrites = (principal: PrincipalShape): Option.Option<WriteRefusal> => {
+      if (options.readOnly) return readOnly
       return Option.flatMap(options.writeScopes, (required) => {
         const missing = required.filter((scope) => !scopeGranted(scope, principal.scopes))
-        return missing.length === 0
-          ? Option.none()
-          : Option.some(new AccessDenied({ tool: tool.name, reason: "missing-scopes", missingScopes: missing }))
+        return missing.length === 0 ? Option.none() : Option.some({ reason: "missing-scopes", missingScopes: missing })
       })
     }
-  })
+    return {
+      decideWrites,
+      decide: (tool, principal) =>
+        tool.access === "read"
+          ? Option.none()
+          : Option.map(decideWrites(principal), (refusal) => new AccessDenied({ tool: tool.name, ...refusal }))
+    }
+  }
 
   static readonly layer = (options: AccessPolicyOptions): Layer.Layer<AccessPolicy> =>
     Layer.succeed(AccessPolicy, AccessPolicy.make(options))

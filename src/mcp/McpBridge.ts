@@ -18,7 +18,6 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
@@ -27,13 +26,12 @@ import * as Runtime from "effect/Runtime"
 import type { RequestAuth } from "../auth/AuthMode.js"
 import { ApiToken, InfrahubCredentials, Password } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
-import { Branches } from "../infrahub/Branches.js"
+import { isCallerError } from "../infrahub/errors.js"
+import { type ClientLogLevel, RequestContext } from "../session/RequestContext.js"
 import { SessionBranches } from "../session/SessionBranches.js"
-import { AccessPolicy } from "./AccessPolicy.js"
 import { errorsTotal, latencyMs, requestsTotal } from "./metrics.js"
 import { errorText } from "./pipeline.js"
-import { findPrompt, prompts, resolveArguments } from "./prompts.js"
-import { type ClientLogLevel, RequestContext } from "./RequestContext.js"
+import { PromptRegistry } from "./PromptRegistry.js"
 import { refusalOf } from "./requestGuard.js"
 import { ResourceRegistry } from "./ResourceRegistry.js"
 import type { Remediable } from "./ToolError.js"
@@ -42,7 +40,6 @@ import { ToolRegistry } from "./ToolRegistry.js"
 export interface ServerIdentity {
   readonly name: string
   readonly version: string
-  readonly readOnly: boolean
 }
 
 /** How one MCP connection (stdio process, or one HTTP session) finds its caller and workspace. */
@@ -107,17 +104,22 @@ class ProtocolError extends Error {
   }
 }
 
-/** Errors about what the caller asked for; anything else (Infrahub down, …) is the server's side. */
-const CALLER_ERRORS = new Set(["UnknownKind", "ResourceNotFound", "InvalidArguments"])
+/**
+ * What a request's program may fail with: an error that says what went wrong and, most often, what
+ * to do next. Whether it is the caller's doing it says itself (`isCallerError`).
+ */
+type RequestFailure = Remediable | { readonly _tag: string; readonly message: string; readonly remediation?: undefined }
 
-const remediableText = (error: unknown): string =>
-  typeof error === "object" && error !== null && "remediation" in error
-    ? errorText(error as Remediable)
-    : error instanceof Error
-      ? error.message
-      : String(error)
+const hasRemediation = (error: RequestFailure): error is Remediable => error.remediation !== undefined
 
-type AppServices = ToolRegistry | ResourceRegistry | SessionBranches | Branches | AccessPolicy
+/** The JSON-RPC error for a failure: "Invalid params" when the caller must change the request, else internal. */
+const protocolErrorOf = (error: RequestFailure): ProtocolError =>
+  new ProtocolError(
+    isCallerError(error) ? ErrorCode.InvalidParams : ErrorCode.InternalError,
+    hasRemediation(error) ? errorText(error) : error.message
+  )
+
+type AppServices = ToolRegistry | ResourceRegistry | PromptRegistry | SessionBranches
 
 export interface McpBridgeShape {
   /** A fresh SDK server for one connection; its handlers run on the runtime captured when the layer was built. */
@@ -137,9 +139,8 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
         const runtime = yield* Effect.runtime<AppServices>()
         const tools = yield* ToolRegistry
         const resources = yield* ResourceRegistry
-        const policy = yield* AccessPolicy
+        const prompts = yield* PromptRegistry
         const sessions = yield* SessionBranches
-        const branches = yield* Branches
 
         const makeServer = (connection: ConnectionOptions): Server => {
           const server = new CheckedServer(
@@ -158,7 +159,7 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             method: string,
             extra: Extra,
             progressToken: string | number | undefined,
-            program: Effect.Effect<A, unknown, InfrahubCredentials | Principal | RequestContext | AppServices>
+            program: Effect.Effect<A, RequestFailure, InfrahubCredentials | Principal | RequestContext | AppServices>
           ): Promise<A> => {
             const auth = Option.orElse(requestAuthOf(extra.authInfo), () => connection.fallbackAuth)
             if (Option.isNone(auth)) {
@@ -210,12 +211,7 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             return Runtime.runPromiseExit(runtime)(provided, { signal: extra.signal }).then((exit) => {
               if (Exit.isSuccess(exit)) return exit.value
               const failure = Cause.failureOption(exit.cause)
-              if (Option.isSome(failure)) {
-                const error = failure.value
-                if (error instanceof ProtocolError) throw error
-                const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
-                throw new ProtocolError(CALLER_ERRORS.has(tag) ? ErrorCode.InvalidParams : ErrorCode.InternalError, remediableText(error))
-              }
+              if (Option.isSome(failure)) throw protocolErrorOf(failure.value)
               if (Cause.isInterruptedOnly(exit.cause)) throw new ProtocolError(ErrorCode.RequestTimeout, "Request cancelled.")
               Runtime.runFork(runtime)(Effect.logError(`${method} failed unexpectedly`, exit.cause))
               throw new ProtocolError(ErrorCode.InternalError, `Internal error in ${method} (request ${String(extra.requestId)}); it was logged.`)
@@ -267,19 +263,7 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
           })
 
           server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) =>
-            run(
-              "prompts/list",
-              extra,
-              undefined,
-              Effect.succeed({
-                prompts: prompts.map((prompt) => ({
-                  name: prompt.name,
-                  title: prompt.title,
-                  description: prompt.description,
-                  arguments: prompt.arguments.map((argument) => ({ ...argument }))
-                }))
-              })
-            )
+            run("prompts/list", extra, undefined, Effect.succeed({ prompts: prompts.list.map((prompt) => ({ ...prompt, arguments: [...prompt.arguments] })) }))
           )
 
           server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
@@ -287,26 +271,10 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
               "prompts/get",
               extra,
               undefined,
-              Effect.gen(function* () {
-                const spec = findPrompt(request.params.name)
-                if (Either.isLeft(spec)) return yield* Effect.fail(new ProtocolError(ErrorCode.InvalidParams, spec.left))
-                const args = resolveArguments(spec.right, request.params.arguments)
-                if (Either.isLeft(args)) return yield* Effect.fail(new ProtocolError(ErrorCode.InvalidParams, args.left))
-                const principal = yield* Principal
-                const defaultBranch = yield* branches.defaultBranch.pipe(Effect.orElseSucceed(() => "the default branch"))
-                const session = yield* sessions.current
-                const writeAllowed = Option.isNone(policy.decide({ name: "node_upsert", access: "write" }, principal))
-                const text = spec.right.render(args.right, {
-                  readOnly: identity.readOnly,
-                  writeAllowed,
-                  defaultBranch,
-                  sessionBranch: Option.getOrUndefined(session)
-                })
-                return {
-                  description: spec.right.description,
-                  messages: [{ role: "user" as const, content: { type: "text" as const, text } }]
-                }
-              })
+              Effect.map(prompts.get(request.params.name, request.params.arguments), (prompt) => ({
+                description: prompt.description,
+                messages: [...prompt.messages]
+              }))
             )
           )
 

@@ -12,7 +12,7 @@ import { SchemaCatalog, type UnknownKind } from "../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import type { StateStoreUnavailable } from "../state/StateStore.js"
 import { compactJson, toon } from "./render.js"
-import { type RequestContext } from "./RequestContext.js"
+import { type RequestContext } from "../session/RequestContext.js"
 import { kindCatalog, kindDetail } from "./schemaViews.js"
 import { GRAPHQL_TYPE_ADVICE, indexSdl, namesContaining, type SdlIndex, sliceSdl } from "./sdlView.js"
 
@@ -52,6 +52,10 @@ export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("Re
   get remediation(): string {
     return this.advice ?? RESOURCE_LIST
   }
+  /** A caller error: the URI must change (see `isCallerError`). */
+  get callerError(): boolean {
+    return true
+  }
 }
 
 /** A resource over INFRAHUB_MCP_MAX_RESPONSE_BYTES: refused like an oversized tool result, with a narrower way in. */
@@ -67,6 +71,10 @@ export class ResourceTooLarge extends Schema.TaggedError<ResourceTooLarge>()("Re
     return this.uri === GRAPHQL_SCHEMA_URI
       ? `Read one type instead: ${GRAPHQL_TYPE_ADVICE}`
       : "Read a narrower resource (infrahub://schema/{kind} for one kind) or call get_schema(kind)."
+  }
+  /** A caller error: the remediation names a narrower read (see `isCallerError`). */
+  get callerError(): boolean {
+    return true
   }
 }
 

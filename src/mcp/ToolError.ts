@@ -27,6 +27,10 @@ export class InvalidArguments extends Schema.TaggedError<InvalidArguments>()("In
   get remediation(): string {
     return `Fix the arguments to match the input schema of ${this.tool} (see tools/list) and call it again.`
   }
+  /** A caller error: the arguments must change (see `isCallerError`). */
+  get callerError(): boolean {
+    return true
+  }
 }
 
 /** The result is larger than INFRAHUB_MCP_MAX_RESPONSE_BYTES: refused rather than silently truncated. */

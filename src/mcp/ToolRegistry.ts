@@ -6,7 +6,7 @@ import type { Principal, PrincipalShape } from "../auth/Principal.js"
 import { AccessPolicy } from "./AccessPolicy.js"
 import { toJsonSchema } from "./jsonSchema.js"
 import { runTool, type PipelineOptions, type ToolCallResult } from "./pipeline.js"
-import type { RequestContext } from "./RequestContext.js"
+import type { RequestContext } from "../session/RequestContext.js"
 import { ToolError } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
 

@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { Fingerprints } from "../auth/fingerprint.js"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
@@ -13,8 +14,8 @@ import { Branches, isClosedStatus } from "../infrahub/Branches.js"
 import { type InfrahubError, InfrahubGraphQLError, InfrahubTimeout, InfrahubUnreachable } from "../infrahub/errors.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { renderLiteral } from "../infrahub/graphqlLiteral.js"
-import { recordWriteBranch } from "../mcp/CallFacts.js"
-import { RequestContext } from "../mcp/RequestContext.js"
+import { recordWriteBranch } from "./CallFacts.js"
+import { RequestContext } from "./RequestContext.js"
 import { stateNamespace } from "../state/StateNamespace.js"
 import { StateStore, type StateStoreUnavailable } from "../state/StateStore.js"
 import { type BranchPattern, conforms, expand, isFixed, randomHex, userSegment, validateBranchName } from "./branchPattern.js"
@@ -276,7 +277,7 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         const error: unknown = attempt.left
         const suspicious =
           (error instanceof InfrahubGraphQLError && error.mentions(...STALE_HINTS)) ||
-          (typeof error === "object" && error !== null && "_tag" in error && error._tag === "BranchNotFound")
+          Predicate.isTagged(error, "BranchNotFound")
         if (!suspicious) return yield* Effect.fail(attempt.left)
         // Only now pay for a status check: Infrahub's answer already told us something is off.
         const reason = yield* staleness(first.branch)

@@ -88,13 +88,19 @@ const connect = (options: RedisStoreOptions, url: string) =>
         commandTimeout: options.commandTimeoutMs,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2_000)
       })
+      // Connection errors surface where they matter (start-up below; each operation fails with
+      // StateStoreUnavailable; /health); unheard, ioredis would print every reconnect attempt.
+      let lastError: Error | undefined
+      client.on("error", (error: Error) => {
+        lastError = error
+      })
       for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: 1, lua })
       try {
         await client.connect()
         await client.ping()
       } catch (error) {
         client.disconnect()
-        throw error
+        throw lastError ?? error
       }
       return client as ScriptedRedis
     },

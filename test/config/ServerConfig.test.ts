@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Option, Redacted } from "effect"
 import {
   type CliOptions,
   ConfigurationError,
@@ -15,11 +15,9 @@ const BASE = { INFRAHUB_ADDRESS: "http://localhost:8000", INFRAHUB_API_TOKEN: "0
 
 const provider = (env: Readonly<Record<string, string>>) => ConfigProvider.fromMap(new Map(Object.entries(env)))
 
-/** The configuration the real layer builds from `env`, with the provider swapped through a layer. */
+/** The configuration `load` reads from `env`, with the ConfigProvider swapped. */
 const configWith = (env: Readonly<Record<string, string>>, cli: CliOptions = STDIO) =>
-  ServerConfig.pipe(
-    Effect.provide(ServerConfig.layer(cli).pipe(Layer.provide(Layer.setConfigProvider(provider(env)))))
-  )
+  ServerConfig.load(cli).pipe(Effect.withConfigProvider(provider(env)))
 
 // Not Effect.flip: a valid configuration as a test failure makes vitest's error reporter spin, so an
 // unexpected success becomes a short defect instead.
@@ -662,7 +660,7 @@ describe("ServerConfig keeps secrets out of messages", () => {
 })
 
 describe("ServerConfig test helpers", () => {
-  it.effect("make and layerTest parse like the real layer", () =>
+  it.effect("make parses like load", () =>
     Effect.gen(function*() {
       const env = { INFRAHUB_MCP_READ_ONLY: "true", INFRAHUB_MCP_MAX_BRANCH_RETRIES: "7" }
       const real = yield* configWith({ INFRAHUB_ADDRESS: "http://127.0.0.1:8000", INFRAHUB_API_TOKEN: "test-token", ...env })
@@ -671,11 +669,9 @@ describe("ServerConfig test helpers", () => {
       expect(made.branch.maxRetries).toBe(7)
       expect(JSON.stringify(made)).toBe(JSON.stringify(real))
       expect(secret(made.infrahub.apiToken)).toEqual(Option.some("test-token"))
-      const viaLayer = yield* ServerConfig.pipe(
-        Effect.provide(ServerConfig.layerTest({ INFRAHUB_MCP_AUTH_MODE: "token-passthrough" }, { transport: "streamable-http" }))
-      )
-      expect(viaLayer.auth.mode).toBe("token-passthrough")
-      expect(viaLayer.transport).toBe("streamable-http")
+      const http = ServerConfig.make({ INFRAHUB_MCP_AUTH_MODE: "token-passthrough" }, { transport: "streamable-http" })
+      expect(http.auth.mode).toBe("token-passthrough")
+      expect(http.transport).toBe("streamable-http")
     }))
 
   it("make throws the ConfigurationError for an invalid test setup", () => {

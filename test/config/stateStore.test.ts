@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { type CliOptions, ServerConfig } from "../../src/config/ServerConfig.js"
 
@@ -16,9 +15,7 @@ const OIDC = {
 }
 
 const configWith = (env: Readonly<Record<string, string>>) =>
-  ServerConfig.pipe(
-    Effect.provide(ServerConfig.layer(HTTP).pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))))
-  )
+  ServerConfig.load(HTTP).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
 
 const messagesWith = (env: Readonly<Record<string, string>>) =>
   configWith(env).pipe(

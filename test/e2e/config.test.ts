@@ -187,6 +187,39 @@ describe("a valid configuration", () => {
   })
 })
 
+describe("a state store that does not answer", () => {
+  // Ours, on loopback: it accepts each connection and closes it at once, as a dead store's port would.
+  let closer: Server
+  let closerPort: number
+
+  beforeAll(async () => {
+    closer = createServer((socket) => socket.destroy())
+    closerPort = await new Promise<number>((resolve) => {
+      closer.listen(0, "127.0.0.1", () => {
+        const address = closer.address()
+        resolve(typeof address === "object" && address !== null ? address.port : 0)
+      })
+    })
+  })
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => closer.close(() => resolve()))
+  })
+
+  it("stops the server with exit code 2 before it listens, naming the variable and what to do", async () => {
+    const store = `redis://127.0.0.1:${closerPort}/0`
+    const lines = await refused({ ...VALID, INFRAHUB_MCP_STATE_STORE: store, INFRAHUB_MCP_STATE_KEY: "k".repeat(64) }, [
+      "--transport",
+      "streamable-http",
+      "--port",
+      "0"
+    ])
+    const reported = lines.find((line) => line.startsWith(`INFRAHUB_MCP_STATE_STORE=${store} could not be reached (`))
+    expect(reported, lines.join("\n")).toMatch(/\)\. Start Valkey\/Redis there, fix the URL .*, or unset it to keep state in this process\.$/)
+    expect(lines.join("\n")).not.toContain("mcp_server_ready")
+  })
+})
+
 describe("an impossible --host", () => {
   it.each(["serve", "demo", "sandbox"])("%s refuses 999.1.1.1 as a usage error (exit 2) before trying to listen", async (command) => {
     expect(await refused(VALID, [command, "--host", "999.1.1.1"])).toEqual([

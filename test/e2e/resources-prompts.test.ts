@@ -78,10 +78,12 @@ describe("resources", () => {
     expect(error.message).toMatch(/\n\nRemediation: .*infrahub:\/\/schema/)
   })
 
-  it("infrahub://graphql-schema (1.2 MB here, as for a real schema) is refused by the response limit, pointing at one type", async () => {
+  it("infrahub://graphql-schema (1.2 MB here, as for a real schema) is refused by the response limit as invalid params, pointing at one type", async () => {
     const sdl = await (await fetch(`${sandbox.url}/schema.graphql`, { headers: { "x-infrahub-key": sandbox.token } })).text()
     expect(Buffer.byteLength(sdl)).toBeGreaterThan(500_000)
     const error = await rpcError(session.client.readResource({ uri: "infrahub://graphql-schema" }))
+    // The caller's to narrow, not a server fault: "Invalid params", as for an unknown resource.
+    expect(error.code).toBe(-32602)
     expect(error.message).toContain(`The resource infrahub://graphql-schema is ${Buffer.byteLength(sdl)} bytes, over the 500000-byte response limit.`)
     expect(error.message).toMatch(/\n\nRemediation: Read one type instead: infrahub:\/\/graphql-schema\/\{type\}.*get_schema\(kind\)/)
   })

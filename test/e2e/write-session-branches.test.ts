@@ -6,7 +6,7 @@ import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredential
 import { Principal } from "../../src/auth/Principal.js"
 import { Branches } from "../../src/infrahub/Branches.js"
 import { InfrahubClient } from "../../src/infrahub/InfrahubClient.js"
-import { RequestContext } from "../../src/mcp/RequestContext.js"
+import { RequestContext } from "../../src/session/RequestContext.js"
 import { type BranchPattern, parsePattern } from "../../src/session/branchPattern.js"
 import { SessionBranches } from "../../src/session/SessionBranches.js"
 import { memoryStoreLayer } from "../../src/state/memoryStore.js"

@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectHttp, connectStdio, type HttpServerProcess, startHttpServer } from "../support/mcp.js"
+import { startTestRedis } from "../support/redis.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 import {
   branchNames,
@@ -123,18 +124,34 @@ describe("stdio: the process is the workspace", () => {
     await sandbox?.close()
   })
 
-  it("two server processes get two branches; calls within one process share its branch", async () => {
-    const [one, two] = await Promise.all([connectStdio(serverEnv(sandbox)), connectStdio(serverEnv(sandbox))])
+  const twoProcesses = async (env: Readonly<Record<string, string>>, prefix: string) => {
+    const [one, two] = await Promise.all([connectStdio(env), connectStdio(env)])
     try {
-      const first = branchOf(await upsertTag(one.client, "ws-stdio-1a"))
-      expect(branchOf(await upsertTag(one.client, "ws-stdio-1b"))).toBe(first)
-      const second = branchOf(await upsertTag(two.client, "ws-stdio-2"))
+      const first = branchOf(await upsertTag(one.client, `${prefix}-1a`))
+      expect(branchOf(await upsertTag(one.client, `${prefix}-1b`))).toBe(first)
+      const second = branchOf(await upsertTag(two.client, `${prefix}-2`))
       expect(second).not.toBe(first)
-      expect(await tagNames(sandbox, first)).toEqual(expect.arrayContaining(["ws-stdio-1a", "ws-stdio-1b"]))
-      expect(await tagNames(sandbox, first)).not.toContain("ws-stdio-2")
+      expect(await tagNames(sandbox, first)).toEqual(expect.arrayContaining([`${prefix}-1a`, `${prefix}-1b`]))
+      expect(await tagNames(sandbox, first)).not.toContain(`${prefix}-2`)
     } finally {
       await one.close()
       await two.close()
+    }
+  }
+
+  it("two server processes get two branches; calls within one process share its branch", async () => {
+    await twoProcesses(serverEnv(sandbox), "ws-stdio")
+  })
+
+  it("so do two processes sharing one Valkey/Redis state store", async () => {
+    const redis = await startTestRedis()
+    try {
+      await twoProcesses(
+        { ...serverEnv(sandbox), INFRAHUB_MCP_STATE_STORE: redis.url, INFRAHUB_MCP_STATE_KEY: "a shared state key of at least 32 characters" },
+        "ws-stdio-shared"
+      )
+    } finally {
+      await redis.close()
     }
   })
 })

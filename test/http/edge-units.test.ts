@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import { hostAllowed, hostnameOf } from "../../src/http/hostCheck.js"
+import { hostnameOf } from "../../src/config/parse.js"
+import { hostAllowed } from "../../src/http/hostCheck.js"
 import { invalidRequest } from "../../src/http/jsonRpc.js"
 import { ListenFailed } from "../../src/http/listen.js"
 

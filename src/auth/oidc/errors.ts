@@ -43,7 +43,7 @@ export class OidcUnauthorized extends Schema.TaggedError<OidcUnauthorized>()("Oi
 
 /**
  * The OIDC proxy cannot start: the discovery document or the JWKS cannot be fetched or is invalid, or
- * a setting is unusable. The message names the variable to fix; `bin.ts` prints it and exits.
+ * a setting is unusable. The message names the variable to fix; the CLI (`src/main.ts`) prints it and exits with code 2.
  */
 export class OidcStartupError extends Data.TaggedError("OidcStartupError")<{
   readonly message: string

@@ -10,7 +10,7 @@ import { SchemaCatalog } from "../../infrahub/SchemaCatalog.js"
 import { type BranchSchema, filtersOf, type KindInfo, RESERVED_FILTER_KEYS } from "../../infrahub/schemaModel.js"
 import { InfrahubProtocolError } from "../../infrahub/errors.js"
 import { toon } from "../render.js"
-import { RequestContext } from "../RequestContext.js"
+import { RequestContext } from "../../session/RequestContext.js"
 import { ToolError } from "../ToolError.js"
 import { makeTool, READ_ANNOTATIONS } from "../ToolSpec.js"
 

@@ -5,7 +5,8 @@ import * as Option from "effect/Option"
 /**
  * What a tool call learns on its way that its audit line must report even when the call fails: the
  * branch a write was sent to (a timed-out write has no result to read it from). The pipeline
- * provides one per call; code outside a tool call (tests, library hosts) simply has none.
+ * provides one per call; code outside a tool call (tests, library hosts) simply has none. Declared
+ * here, below the MCP layer, because the session branch is what records it.
  */
 export interface CallFactsShape {
   readonly recordBranch: (branch: string) => Effect.Effect<void>

@@ -17,7 +17,10 @@ export interface RequestContextShape {
   readonly notify: (level: ClientLogLevel, message: string) => Effect.Effect<void>
 }
 
-/** Request-scoped facts about the MCP request being served; provided by the MCP bridge per call. */
+/**
+ * Request-scoped facts about the MCP request being served. Declared here, below the MCP layer,
+ * because session branches need the workspace and the client log; the MCP bridge provides it per call.
+ */
 export class RequestContext extends Context.Tag("infrahub-mcp/RequestContext")<RequestContext, RequestContextShape>() {
   /** For callers outside a client connection (tests, library hosts). */
   static readonly detached = (workspace: string): RequestContextShape => ({

@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { dirname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+/**
+ * The module graph of `src`: no import cycles (type-only imports included: a cycle of types is still
+ * two modules that cannot be read apart), and no import up the layers. The lower layers (auth,
+ * Infrahub access, session state, the state store) know nothing of the MCP protocol, the HTTP edge
+ * or the app that wires them: what they need from a request (its workspace, the client log, the
+ * branch a call wrote to) they declare themselves, and the upper layers provide it. A few lines over
+ * the TypeScript sources, no tool.
+ */
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../src")
+
+const sources = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return sources(path)
+    return path.endsWith(".ts") ? [path] : []
+  })
+
+/** Static imports and re-exports, and `import("…")` (a module loaded on demand is still a dependency). */
+const importsOf = (file: string): ReadonlyArray<string> => {
+  const text = readFileSync(file, "utf8")
+  const staticOnes = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gms)]
+  const dynamicOnes = [...text.matchAll(/\bimport\(\s*"(\.[^"]+)"\s*\)/g)]
+  return [...staticOnes, ...dynamicOnes].map((match) => resolve(dirname(file), (match[1] ?? "").replace(/\.js$/, ".ts")))
+}
+
+type Graph = ReadonlyMap<string, ReadonlyArray<string>>
+
+/** Every cycle's modules, found by depth-first search (each cycle reported once, from its first module). */
+export const findCycles = (graph: Graph): ReadonlyArray<ReadonlyArray<string>> => {
+  const cycles: Array<ReadonlyArray<string>> = []
+  const state = new Map<string, "open" | "done">()
+  const stack: Array<string> = []
+  const visit = (node: string): void => {
+    state.set(node, "open")
+    stack.push(node)
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue
+      if (state.get(next) === "open") cycles.push(stack.slice(stack.indexOf(next)))
+      else if (state.get(next) === undefined) visit(next)
+    }
+    stack.pop()
+    state.set(node, "done")
+  }
+  for (const node of graph.keys()) if (state.get(node) === undefined) visit(node)
+  return cycles
+}
+
+/** The top-level directory of a module under `src` (`"mcp"` for `src/mcp/tools/nodes.ts`). */
+const layerOf = (path: string): string => relative(root, path).split(sep)[0] ?? ""
+
+const LOWER = ["auth", "config", "infrahub", "session", "state"]
+const UPPER = ["mcp", "http", "app"]
+
+/** Imports from a lower layer into an upper one, as `from → to` (paths relative to `src`). */
+export const importsUpTheLayers = (graph: Graph): ReadonlyArray<string> =>
+  [...graph].flatMap(([file, imports]) =>
+    LOWER.includes(layerOf(file))
+      ? imports.filter((target) => UPPER.includes(layerOf(target))).map((target) => `${relative(root, file)} → ${relative(root, target)}`)
+      : []
+  )
+
+const srcGraph = (): Graph => new Map(sources(root).map((file) => [file, importsOf(file)]))
+
+describe("src module graph", () => {
+  it("finds a cycle when there is one (the check can fail)", () => {
+    const graph = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]], ["d", ["a"]]])
+    expect(findCycles(graph)).toEqual([["a", "b", "c"]])
+  })
+
+  it("finds an import up the layers when there is one (the check can fail)", () => {
+    const at = (path: string) => join(root, path)
+    const graph = new Map([
+      [at("session/SessionBranches.ts"), [at("mcp/RequestContext.ts"), at("state/StateStore.ts")]],
+      [at("mcp/McpBridge.ts"), [at("session/SessionBranches.ts")]]
+    ])
+    expect(importsUpTheLayers(graph)).toEqual([`session${sep}SessionBranches.ts → mcp${sep}RequestContext.ts`])
+  })
+
+  it("reads the real graph (the checks below see the sources)", () => {
+    const graph = srcGraph()
+    expect(graph.size).toBeGreaterThan(100)
+    expect(graph.get(join(root, "session/SessionBranches.ts"))).toContain(join(root, "state/StateStore.ts"))
+  })
+
+  it("has no import cycles", () => {
+    const cycles = findCycles(srcGraph()).map((cycle) => cycle.map((file) => relative(root, file)).join(" → "))
+    expect(cycles).toEqual([])
+  })
+
+  it("never imports from mcp, http or app in auth, config, infrahub, session or state", () => {
+    expect(importsUpTheLayers(srcGraph())).toEqual([])
+  })
+})
