@@ -1,7 +1,7 @@
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { AuthMode } from "../auth/AuthMode.js"
@@ -32,19 +32,33 @@ const metricsAccess = (config: ServerConfigShape): MetricsAccess =>
  * body is cut off, idle keep-alive connections close, and connections past the cap are refused.
  * `requestTimeout` covers receiving the request only, so long SSE responses are not cut by it.
  */
-const nodeServer = (config: ServerConfigShape) => {
+const nodeServer = (config: ServerConfigShape): Server => {
   const limits = config.http.server
-  return () => {
-    const server = createServer({
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
-    })
-    server.maxConnections = limits.maxConnections
-    return server
-  }
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
+  })
+  server.maxConnections = limits.maxConnections
+  return server
 }
+
+/**
+ * At shutdown, once the MCP sessions are closed: stop listening and drop every connection left.
+ * Without it Node's `close()` waits for each open connection, and at that point nobody answers on
+ * them (the request handler is already gone), so a client that reconnects its SSE stream on a
+ * kept-alive connection as its session ends held the process for minutes.
+ */
+const dropConnectionsAtShutdown = (server: Server) =>
+  Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (server.listening) server.close()
+        server.closeAllConnections()
+      })
+    )
+  )
 
 /**
  * The Streamable HTTP server: `/mcp` with bounded sessions, `/health`, `/metrics` and the OAuth
@@ -66,13 +80,21 @@ export const httpServerLayer = <E, R>(
     metrics: metricsAccess(config)
   })
   const sessions = mcpHttpLayer(config)
-  const listener = NodeHttpServer.layer(nodeServer(config), { host: config.host, port: config.port }).pipe(
-    Layer.mapError((error) => new ListenFailed({ host: config.host, port: config.port, cause: error.cause }))
-  )
   const announce = Layer.effectDiscard(HttpServer.addressWith((address) => onListening(formatAddress(address))))
-  return HttpServer.serve(app).pipe(
-    Layer.merge(announce),
-    Layer.provide(sessions),
-    Layer.provide(listener)
+  return Layer.unwrapEffect(
+    Effect.sync(() => {
+      const server = nodeServer(config)
+      const listener = NodeHttpServer.layer(() => server, { host: config.host, port: config.port }).pipe(
+        Layer.mapError((error) => new ListenFailed({ host: config.host, port: config.port, cause: error.cause }))
+      )
+      // Built in this order and released in reverse: the handler goes, then the sessions close
+      // (ending their streams), then the remaining connections are dropped, then the listener.
+      return HttpServer.serve(app).pipe(
+        Layer.merge(announce),
+        Layer.provide(sessions),
+        Layer.provide(dropConnectionsAtShutdown(server)),
+        Layer.provide(listener)
+      )
+    })
   )
 }

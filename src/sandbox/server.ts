@@ -53,6 +53,12 @@ export interface SandboxOptions {
   readonly accessTokenLifetimeS?: number
   /** The clock login tokens are issued and checked by (seconds since the epoch); tests move it to expire them. */
   readonly tokenClock?: () => number
+  /**
+   * How long an idle kept-alive connection stays open (Node's 5 s by default, as uvicorn's in front of
+   * Infrahub). Tests lengthen it: a client on a loaded machine may reuse a connection just as the
+   * server closes it, which a write rightly reports as an unknown outcome, so a test would fail by chance.
+   */
+  readonly keepAliveTimeoutMs?: number
 }
 
 export const defaultSandboxOptions: SandboxOptions = {
@@ -181,7 +187,10 @@ export const startSandbox = (
       deploymentId
     })
     const context = yield* Layer.build(
-      NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }).pipe(
+      NodeHttpServer.layer(
+        () => createServer(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs }),
+        { host: options.host, port: options.port }
+      ).pipe(
         Layer.mapError((error) => new ListenFailed({ host: options.host, port: options.port, cause: error.cause }))
       )
     )

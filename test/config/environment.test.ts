@@ -10,7 +10,7 @@ const loadInChild = (env: Readonly<Record<string, string>>): Promise<unknown> =>
     execFile(
       process.execPath,
       ["--import", "tsx", script],
-      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 20_000 },
+      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 110_000 },
       (error, stdout, stderr) => {
         if (error !== null) reject(new Error(`${error.message}\n${stderr}`))
         else resolve(JSON.parse(stdout))

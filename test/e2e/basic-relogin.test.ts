@@ -3,7 +3,7 @@
 // not report a correct password as rejected.
 import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectHttp, startHttpServer, type HttpServerProcess } from "../support/mcp.js"
+import { connectHttp, startHttpServer, type HttpServerProcess, textOf } from "../support/mcp.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 
 const USERS = [{ username: "alice", password: Redacted.make("alice-pw") }]
@@ -25,7 +25,7 @@ describe("basic-passthrough after an Infrahub restart", () => {
   it("the first call logs in again once and succeeds", async () => {
     const client = await connectHttp(server.url, { authorization: basic("alice", "alice-pw") })
     const before = await client.callTool({ name: "get_nodes", arguments: { kind: "BuiltinTag" } })
-    expect(before.isError).not.toBe(true)
+    expect(before.isError, textOf(before)).not.toBe(true)
 
     // Same address, same accounts, new signing key.
     const port = Number(new URL(sandbox.url).port)
@@ -33,7 +33,7 @@ describe("basic-passthrough after an Infrahub restart", () => {
     sandbox = await startTestSandbox({ users: USERS, port })
 
     const after = await client.callTool({ name: "get_nodes", arguments: { kind: "BuiltinTag" } })
-    expect(after.isError).not.toBe(true)
+    expect(after.isError, textOf(after)).not.toBe(true)
     const served = sandbox.requests().map((r) => `${r.path} ${r.status}`)
     // The stored login is refused once, the password logs in once, and everything after succeeds.
     expect(served[0]).toMatch(/ 401$/)

@@ -19,7 +19,7 @@ describe("infrahub-mcp demo (what `npm start` runs)", () => {
   it("prints how to connect, and the MCP server answers with the demo data", async () => {
     let stdout = ""
     const banner = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner:\n${stdout}`)), 30_000)
+      const timer = setTimeout(() => reject(new Error(`no banner:\n${stdout}`)), 100_000)
       child.stdout.on("data", (chunk: Buffer) => {
         stdout += chunk.toString()
         if (stdout.includes("Press Ctrl-C to stop.")) {

@@ -31,8 +31,9 @@ describe("with a working credential", () => {
   }
 
   beforeAll(async () => {
-    // The shortest timeout the configuration accepts, so an injected delay of a few seconds trips it.
-    session = await connectStdio(serverEnv(sandbox, { INFRAHUB_TIMEOUT: "1" }))
+    // Far above what any request takes on a loaded machine (a 1 s timeout failed ordinary requests
+    // under load), and far below the injected delay that must trip it.
+    session = await connectStdio(serverEnv(sandbox, { INFRAHUB_TIMEOUT: "10" }))
     // Warm the schema cache, so each fault below hits the one request the call under test makes.
     await devicesStillServed()
   })
@@ -68,9 +69,9 @@ describe("with a working credential", () => {
   })
 
   it("an answer slower than INFRAHUB_TIMEOUT becomes a timeout error naming the limit", async () => {
-    addFault(sandbox, { path: "^/graphql", latencyMs: 3000, times: 1 })
+    addFault(sandbox, { path: "^/graphql", latencyMs: 60_000, times: 1 })
     const text = toolError(await call(session.client, "search_nodes", { query: "edge", kind: "DcimDevice" }))
-    expect(text).toContain(`Infrahub at ${sandbox.url} did not answer within 1 s.`)
+    expect(text).toContain(`Infrahub at ${sandbox.url} did not answer within 10 s.`)
     expect(remediationOf(text)).toContain("INFRAHUB_TIMEOUT")
     await devicesStillServed()
   })

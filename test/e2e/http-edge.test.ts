@@ -282,12 +282,22 @@ describe("slow and excess connections", () => {
   })
 
   it("refuses connections past INFRAHUB_MCP_HTTP_MAX_CONNECTIONS and serves again once one closes", async () => {
-    const held = [rawConnection(server.url), rawConnection(server.url), rawConnection(server.url)]
-    // Each held connection is established and counted once it has been served a request.
-    for (const connection of held) {
-      connection.socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-      while (!connection.received().includes("\r\n\r\n")) await new Promise((resolve) => connection.socket.once("data", resolve))
+    // A connection is held (and counted) once it has been served a request. One the server closes
+    // unserved is refused because earlier tests' connections still count (kept-alive sockets of
+    // the test's HTTP agent close on their own time): open another until three are held.
+    const hold = async (): Promise<ReturnType<typeof rawConnection>> => {
+      for (;;) {
+        const connection = rawConnection(server.url)
+        connection.socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        const served = await new Promise<boolean>((resolve) => {
+          const check = () => connection.received().includes("\r\n\r\n") && resolve(true)
+          connection.socket.on("data", check)
+          void connection.closed.then(() => resolve(connection.received().includes("\r\n\r\n")))
+        })
+        if (served) return connection
+      }
     }
+    const held = [await hold(), await hold(), await hold()]
     const extra = rawConnection(server.url)
     extra.socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     expect(await extra.closed).toBe("")

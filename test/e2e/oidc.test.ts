@@ -99,7 +99,8 @@ describe("oidc mode (confidential upstream client)", () => {
     expect(result.isError).not.toBe(true)
     const branch = (result.structuredContent as { branch: string }).branch
     expect(branch).toMatch(/^mcp\/alice-example\.com-[0-9a-f]{8}$/)
-    await server.untilStderr(new RegExp(`tool_call tool=node_upsert user=alice@example.com branch=${branch.replace(/[./]/g, "\\$&")} outcome=ok`))
+    // The audit line may reach us after the answer: wait for it (the test timeout bounds the wait).
+    await server.waitForStderr(new RegExp(`tool_call tool=node_upsert user=alice@example.com branch=${branch.replace(/[./]/g, "\\$&")} outcome=ok`))
     // Infrahub itself is reached with the server's shared token, not the user's.
     const last = sandbox.requests().at(-1)
     expect(last?.credential?.type).toBe("token")

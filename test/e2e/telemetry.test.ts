@@ -7,19 +7,33 @@ import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
 /** A stand-in OpenTelemetry collector: records what arrives at /v1/traces, /v1/logs, /v1/metrics. */
 const startCollector = async () => {
   const received: Array<{ path: string; body: string }> = []
+  const waiting = new Set<() => void>()
   const server: Server = createServer((request, response) => {
     let body = ""
     request.on("data", (chunk: Buffer) => (body += chunk.toString()))
     request.on("end", () => {
       received.push({ path: request.url ?? "", body })
+      for (const check of [...waiting]) check()
       response.writeHead(200, { "content-type": "application/json" }).end("{}")
     })
   })
+  /** Resolves once a body posted to `path` contains `text` (exports are batched: the test timeout bounds the wait). */
+  const arrived = (path: string, text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!received.some((entry) => entry.path === path && entry.body.includes(text))) return
+        waiting.delete(check)
+        resolve()
+      }
+      waiting.add(check)
+      check()
+    })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    arrived,
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
@@ -48,9 +62,8 @@ describe("INFRAHUB_MCP_OTEL_ENABLED", () => {
 
   it("exports tool-call spans, with the Infrahub request in the same trace, to the collector", async () => {
     await session.client.callTool({ name: "get_nodes", arguments: { kind: "DcimDevice", limit: 1 } })
-    const deadline = Date.now() + 10_000
     const traces = () => collector.received.filter((entry) => entry.path === "/v1/traces").map((entry) => entry.body).join("\n")
-    while (!traces().includes('"tool.get_nodes"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    await collector.arrived("/v1/traces", '"tool.get_nodes"')
     interface Span { readonly name: string; readonly traceId: string }
     const spans: ReadonlyArray<Span> = collector.received
       .filter((entry) => entry.path === "/v1/traces")
@@ -61,6 +74,6 @@ describe("INFRAHUB_MCP_OTEL_ENABLED", () => {
     // The Infrahub request belongs to the tool call's trace.
     expect(spans.some((span) => span.name === "InfrahubClient.graphql" && span.traceId === tool?.traceId)).toBe(true)
     expect(traces()).toContain("infrahub-mcp-under-test")
-    expect(session.stderr()).toContain(`otel enabled=true endpoint=${collector.url}`)
-  }, 20_000)
+    await session.waitForStderr(`otel enabled=true endpoint=${collector.url}`)
+  })
 })

@@ -27,8 +27,9 @@ describe("a write whose answer never came", () => {
   let branch: string
 
   beforeAll(async () => {
-    // The shortest timeout the configuration accepts, so an injected delay of a few seconds trips it.
-    session = await connectStdio(serverEnv(sandbox, { INFRAHUB_TIMEOUT: "1" }))
+    // Far above what any request takes on a loaded machine (a 1 s timeout failed ordinary requests
+    // under load), and far below the injected delay that must trip it.
+    session = await connectStdio(serverEnv(sandbox, { INFRAHUB_TIMEOUT: "10" }))
     branch = branchOf(await callOk(session.client, "node_upsert", { kind: "BuiltinTag", data: { name: "out-setup" } }))
   })
 
@@ -38,13 +39,13 @@ describe("a write whose answer never came", () => {
   })
 
   it("after a timeout: the outcome is unknown, check with get_nodes on the session branch before retrying; audited as outcome=unknown", async () => {
-    addFault(sandbox, { path: `^/graphql/${escaped(branch)}$`, latencyMs: 3000, times: 1 })
+    addFault(sandbox, { path: `^/graphql/${escaped(branch)}$`, latencyMs: 60_000, times: 1 })
     const text = await callError(session.client, "node_upsert", { kind: "BuiltinTag", data: { name: "out-slow" } })
     expect(text).toBe(
-      `The write to your session branch '${branch}' may or may not have been applied: Infrahub did not answer within 1 s after the request was sent, so its outcome is unknown.\n\n` +
+      `The write to your session branch '${branch}' may or may not have been applied: Infrahub did not answer within 10 s after the request was sent, so its outcome is unknown.\n\n` +
         `Remediation: Do not retry blindly. First check whether the change is there: get_nodes (or query_graphql) with branch="${branch}". Retry only what is missing; if Infrahub is slow, narrow the write (fewer objects per mutation).`
     )
-    await session.untilStderr(new RegExp(`tool_call tool=node_upsert user=anonymous branch=${escaped(branch)} outcome=unknown duration_ms=\\d+`))
+    await session.waitForStderr(new RegExp(`tool_call tool=node_upsert user=anonymous branch=${escaped(branch)} outcome=unknown duration_ms=\\d+`))
     // What the remediation asks for works, and the session keeps its branch.
     const check = await callOk(session.client, "get_nodes", { kind: "BuiltinTag", branch, filters: { name__value: "out-slow" } })
     expect(typeof check["total_count"]).toBe("number")
@@ -56,12 +57,12 @@ describe("a write whose answer never came", () => {
     const text = await callError(session.client, "mutate_graphql", { query: 'mutation { BuiltinTagCreate(data: { name: { value: "out-dropped" } }) { ok } }' })
     expect(text).toMatch(new RegExp(`^The write to your session branch '${escaped(branch)}' may or may not have been applied: the connection to Infrahub broke \\(`))
     expect(text).toContain(`get_nodes (or query_graphql) with branch="${branch}"`)
-    await session.untilStderr(new RegExp(`tool_call tool=mutate_graphql user=anonymous branch=${escaped(branch)} outcome=unknown`))
+    await session.waitForStderr(new RegExp(`tool_call tool=mutate_graphql user=anonymous branch=${escaped(branch)} outcome=unknown`))
   })
 
   it("a write refused by Infrahub is audited on the session branch too (not branch=default)", async () => {
     await callError(session.client, "node_upsert", { kind: "BuiltinTag", data: { name: "edge" } })
-    await session.untilStderr(new RegExp(`tool_call tool=node_upsert user=anonymous branch=${escaped(branch)} outcome=error`))
+    await session.waitForStderr(new RegExp(`tool_call tool=node_upsert user=anonymous branch=${escaped(branch)} outcome=error`))
   })
 })
 

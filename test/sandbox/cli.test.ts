@@ -32,7 +32,7 @@ const startCli = async (args: ReadonlyArray<string>, env: Readonly<Record<string
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the sandbox printed no banner:\n${stdout}\n${stderr}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`the sandbox printed no banner:\n${stdout}\n${stderr}`)), 100_000)
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString()
       if (stdout.includes("Press Ctrl-C to stop.")) {

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
-import type { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -23,33 +22,41 @@ const baseEnv = (env: Readonly<Record<string, string>>): Record<string, string> 
   ...env
 })
 
+/**
+ * The process's stderr so far, and a way to wait for a line: a log line written while answering a
+ * request may arrive after the answer (stderr and the answer are separate pipes or sockets), so a
+ * test waits for it instead of reading stderr at once. Only the test's timeout bounds the wait.
+ */
+const stderrLog = () => {
+  let text = ""
+  const waiting = new Set<() => void>()
+  const matches = (pattern: string | RegExp) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text))
+  return {
+    append: (chunk: Buffer) => {
+      text += chunk.toString()
+      for (const check of [...waiting]) check()
+    },
+    text: () => text,
+    waitFor: (pattern: string | RegExp) =>
+      new Promise<string>((resolve) => {
+        const check = () => {
+          if (!matches(pattern)) return
+          waiting.delete(check)
+          resolve(text)
+        }
+        waiting.add(check)
+        check()
+      })
+  }
+}
+
 export interface StdioSession {
   readonly client: Client
   readonly stderr: () => string
-  /** Resolves with stderr once it matches: log lines leave in batches, after the answer they belong to. */
-  readonly untilStderr: (pattern: RegExp) => Promise<string>
+  /** Resolves with stderr once it contains `pattern`. */
+  readonly waitForStderr: (pattern: string | RegExp) => Promise<string>
   readonly close: () => Promise<void>
 }
-
-/**
- * Waits for stderr to match, woken by each chunk the process writes (no polling); fails after
- * `timeoutMs` with what stderr held, so a line that never comes is a clear failure, not a hang.
- */
-const untilMatch = (stream: Readable | null | undefined, read: () => string, pattern: RegExp, timeoutMs = 20_000): Promise<string> =>
-  new Promise((resolve, reject) => {
-    if (pattern.test(read())) return resolve(read())
-    const onData = () => {
-      if (!pattern.test(read())) return
-      clearTimeout(timer)
-      stream?.off("data", onData)
-      resolve(read())
-    }
-    const timer = setTimeout(() => {
-      stream?.off("data", onData)
-      reject(new Error(`stderr did not match ${pattern} within ${timeoutMs / 1000} s; it holds:\n${read()}`))
-    }, timeoutMs)
-    stream?.on("data", onData)
-  })
 
 /** Spawns `infrahub-mcp` over stdio and connects the real SDK client to it. */
 export const connectStdio = async (env: Readonly<Record<string, string>>, args: ReadonlyArray<string> = []): Promise<StdioSession> => {
@@ -59,24 +66,26 @@ export const connectStdio = async (env: Readonly<Record<string, string>>, args: 
     env: baseEnv(env),
     stderr: "pipe"
   })
-  let stderr = ""
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
+  const log = stderrLog()
+  transport.stderr?.on("data", log.append)
   const client = new Client({ name: "infrahub-mcp-tests", version: "1.0.0" }, { capabilities: {} })
   await client.connect(transport)
-  const read = () => stderr
-  return { client, stderr: read, untilStderr: (pattern) => untilMatch(transport.stderr as Readable | null, read, pattern), close: () => client.close() }
+  return { client, stderr: log.text, waitForStderr: log.waitFor, close: () => client.close() }
 }
 
 export interface HttpServerProcess {
   readonly url: string
   readonly child: ChildProcess
   readonly stderr: () => string
-  /** Resolves with stderr once it matches: log lines leave in batches, after the answer they belong to. */
-  readonly untilStderr: (pattern: RegExp) => Promise<string>
+  /** Resolves with stderr once it contains `pattern`. */
+  readonly waitForStderr: (pattern: string | RegExp) => Promise<string>
   readonly stop: () => Promise<void>
 }
+
+const READY = /mcp_server_ready transport=streamable-http url=(\S+)/
+
+/** How long a server may take to start before it is killed: below vitest's hook timeout. */
+const STARTUP_BOUND_MS = 120_000
 
 /** Spawns `infrahub-mcp --transport streamable-http --port 0` and waits for its ready line. */
 export const startHttpServer = async (
@@ -84,28 +93,27 @@ export const startHttpServer = async (
   args: ReadonlyArray<string> = []
 ): Promise<HttpServerProcess> => {
   const child = spawn(process.execPath, [BIN, "--transport", "streamable-http", "--port", "0", ...args], {
-    env: baseEnv(env),
+    // Idle connections stay open far longer than the test's HTTP client keeps them, so the client
+    // never reuses one as the server closes it (a race no test is about); a test may set its own.
+    env: baseEnv({ INFRAHUB_MCP_HTTP_KEEPALIVE_TIMEOUT: "600", ...env }),
     stdio: ["ignore", "pipe", "pipe"]
   })
-  let stderr = ""
+  const log = stderrLog()
+  child.stderr.on("data", log.append)
   const url = await new Promise<string>((resolve, reject) => {
     // Generous (a loaded machine starts node slowly), and below the hook timeout; a server that did
     // not start is killed, not left running.
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
-      reject(new Error(`server did not start:\n${stderr}`))
-    }, 50_000)
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
+      reject(new Error(`server did not start:\n${log.text()}`))
+    }, STARTUP_BOUND_MS)
+    void log.waitFor(READY).then((text) => {
+      clearTimeout(timer)
+      resolve(READY.exec(text)?.[1] ?? "")
     })
     child.once("exit", (code) => {
       clearTimeout(timer)
-      reject(new Error(`server exited with ${code}:\n${stderr}`))
+      reject(new Error(`server exited with ${code}:\n${log.text()}`))
     })
   })
   const stop = () =>
@@ -114,8 +122,7 @@ export const startHttpServer = async (
       child.once("exit", () => resolve())
       child.kill("SIGTERM")
     })
-  const read = () => stderr
-  return { url, child, stderr: read, untilStderr: (pattern) => untilMatch(child.stderr, read, pattern), stop }
+  return { url, child, stderr: log.text, waitForStderr: log.waitFor, stop }
 }
 
 /** Connects the real SDK client over Streamable HTTP, with optional extra headers (credentials). */
@@ -133,7 +140,8 @@ export const runCli = (env: Readonly<Record<string, string>>, args: ReadonlyArra
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once("exit", (code) => resolve({ code, stdout, stderr }))
+    // "close", not "exit": the output may still be in the pipes when the process exits.
+    child.once("close", (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(stdin)
   })
 

@@ -17,11 +17,17 @@ export interface TestSandbox {
   readonly close: () => Promise<void>
 }
 
+/**
+ * Idle kept-alive connections stay open this long, far longer than any client keeps one, so no client
+ * reuses a connection as the sandbox closes it (a race the tests are not about; see SandboxOptions).
+ */
+const KEEP_ALIVE_MS = 10 * 60_000
+
 /** Starts a real sandbox (HTTP on 127.0.0.1, random port) in this process. */
 export const startTestSandbox = async (options: Partial<SandboxOptions> = {}): Promise<TestSandbox> => {
   const scope = Effect.runSync(Scope.make())
   const running = await Effect.runPromise(
-    startSandbox({ ...defaultSandboxOptions, ...options }).pipe(Scope.extend(scope), Effect.provide(NodeContext.layer))
+    startSandbox({ ...defaultSandboxOptions, keepAliveTimeoutMs: KEEP_ALIVE_MS, ...options }).pipe(Scope.extend(scope), Effect.provide(NodeContext.layer))
   )
   const tokens = running.tokens.map(Redacted.value)
   const token = tokens[0] ?? ""

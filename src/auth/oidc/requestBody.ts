@@ -5,8 +5,9 @@
  * Why not `HttpServerRequest.schemaBodyForm`/`schemaBodyJson` directly: on Node, the platform's
  * reader does stop at `MaxBodySize`, but it then destroys the request stream, which resets the
  * socket, so the client sees a connection reset instead of our 413. This reader stops consuming at
- * the limit *without* destroying the stream; the 413 then goes out with `Connection: close` and Node
- * closes the socket after it. A 300 MB chunked body costs at most one socket buffer (~64 KiB).
+ * the limit *without* destroying the stream; the 413 then goes out on the same connection, whose
+ * unread rest waits until the client gives up or the request timeout closes it (`routes.ts`). A
+ * 300 MB chunked body costs at most one socket buffer (~64 KiB).
  */
 import { IncomingMessage } from "node:http"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"

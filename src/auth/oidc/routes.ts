@@ -46,8 +46,10 @@ const cors = HttpMiddleware.cors({
 const answered = (handler: EndpointHandler) =>
   handler.pipe(
     Effect.catchTags({
-      // Connection: close, because the rest of the body was left unread on the socket.
-      RequestBodyTooLarge: (error) => Effect.succeed(oauthError("invalid_request", error.message, 413, { connection: "close" })),
+      // No Connection: close (as for /mcp, `http/bodyLimit.ts`): closing at once resets a client still
+      // uploading, whose system then drops this answer unread. The rest of the body stays unread on
+      // the paused socket until the client gives up or INFRAHUB_MCP_HTTP_REQUEST_TIMEOUT closes it.
+      RequestBodyTooLarge: (error) => Effect.succeed(oauthError("invalid_request", error.message, 413)),
       StateStoreUnavailable: (error) =>
         Effect.logError(`oidc_auth state_store_unavailable: ${error.message}`).pipe(
           Effect.zipRight(HttpServerRequest.HttpServerRequest),

@@ -8,7 +8,7 @@ import { type Harness, type HarnessOptions, startHarness } from "./harness.js"
 
 const FLOOD = 1000
 /** A thousand requests take seconds on a loaded machine; no assertion depends on how many. */
-const FLOOD_TIMEOUT = { timeout: 180_000 }
+const FLOOD_TIMEOUT = { timeout: 600_000 }
 
 /** Sends `count` requests, `concurrency` at a time; the responses in order. */
 const flood = async (count: number, send: (index: number) => Promise<Response>, concurrency = 25): Promise<ReadonlyArray<Response>> => {
@@ -166,7 +166,8 @@ describe("request bodies", () => {
     const h = harness()
     const answer = await endlessBody(`${h.base}${path}`, contentType)
     expect(answer.status).toBe(413)
-    expect(answer.connection).toBe("close")
+    // Kept open: a close while the client still uploads would reset it before it reads the 413.
+    expect(answer.connection).not.toBe("close")
     expect(JSON.parse(answer.body)).toMatchObject({ error: "invalid_request", error_description: expect.stringMatching(/larger than 4096 bytes/) })
     expect((await fetch(`${h.base}/.well-known/oauth-authorization-server`)).status).toBe(200)
   })
