@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 import type { RequestAuth } from "../auth/AuthMode.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
-import type { ToolCallResult } from "../mcp/pipeline.js"
+import { REMEDIATION_SEPARATOR as REMEDIATION, type ToolCallResult } from "../mcp/pipeline.js"
 import { RequestContext } from "../session/RequestContext.js"
 import { ToolRegistry } from "../mcp/ToolRegistry.js"
 import { SessionBranches } from "../session/SessionBranches.js"
@@ -42,8 +42,6 @@ export class ToolCallFailed extends Schema.TaggedError<ToolCallFailed>()("ToolCa
   remediation: Schema.String
 }) {}
 
-// The pipeline renders a failure as `${message}\n\nRemediation: ${remediation}` (`errorText` in pipeline.ts).
-const REMEDIATION = "\n\nRemediation: "
 
 const failureOf = (tool: string, result: ToolCallResult): ToolCallFailed => {
   const text = result.content.map((part) => part.text).join("\n")

@@ -5,7 +5,7 @@ import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import type { Principal, PrincipalShape } from "../auth/Principal.js"
 import { AccessPolicy } from "./AccessPolicy.js"
 import { toJsonSchema } from "./jsonSchema.js"
-import { type PipelineOptions, type ToolCallResult, toolRunner } from "./pipeline.js"
+import { errorText, type PipelineOptions, type ToolCallResult, toolRunner } from "./pipeline.js"
 import type { RequestContext } from "../session/RequestContext.js"
 import { ToolError } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
@@ -77,7 +77,7 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
             message: `Unknown tool '${name}'.`,
             remediation: `Call one of: ${[...runners.keys()].join(", ")} (tools/list shows the ones available to you).`
           })
-          return { content: [{ type: "text", text: `${error.message}\n\nRemediation: ${error.remediation}` }], isError: true } satisfies ToolCallResult
+          return { content: [{ type: "text", text: errorText(error) }], isError: true } satisfies ToolCallResult
         }
         return yield* run(args)
       })

@@ -119,7 +119,10 @@ const limitResponseSize =
       : Effect.succeed(rendered)
   }
 
-export const errorText = (error: Remediable): string => `${error.message}\n\nRemediation: ${error.remediation}`
+/** Between a failure's message and its remediation in the text a client reads (`callTool` splits on it). */
+export const REMEDIATION_SEPARATOR = "\n\nRemediation: "
+
+export const errorText = (error: Remediable): string => `${error.message}${REMEDIATION_SEPARATOR}${error.remediation}`
 
 const isRemediable = (error: unknown): error is Remediable =>
   typeof error === "object" &&
@@ -153,7 +156,7 @@ const toCallToolResult =
             content: [
               {
                 type: "text",
-                text: `Internal error in ${tool.name} (request ${requestId}): the server hit an unexpected problem and logged it.\n\nRemediation: Retry once; if it happens again, report it to the operator with the request id.`
+                text: `Internal error in ${tool.name} (request ${requestId}): the server hit an unexpected problem and logged it.${REMEDIATION_SEPARATOR}Retry once; if it happens again, report it to the operator with the request id.`
               }
             ],
             isError: true
