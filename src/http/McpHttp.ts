@@ -8,6 +8,7 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -93,6 +94,16 @@ type Lookup = Data.TaggedEnum<{
   Found: { readonly session: HttpSession }
 }>
 const Lookup = Data.taggedEnum<Lookup>()
+
+/** Whether an answer (SSE events or one JSON body) carries a JSON-RPC error. */
+const answersWithError = (text: string): boolean => {
+  const events = text.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6))
+  return (events.length > 0 ? events : text.trim() === "" ? [] : [text]).some((payload) => {
+    // Anything but a JSON object without `error` means the replay did not succeed.
+    const message = Either.getOrUndefined(Either.try((): unknown => JSON.parse(payload)))
+    return typeof message !== "object" || message === null || "error" in message
+  })
+}
 
 const notFound = () => jsonRpcError(404, -32001, "Session not found: it expired or was closed. Initialize a new session.")
 
@@ -273,7 +284,7 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
             }
             const response = yield* serveRequest(transport, new Request("http://replay.invalid/mcp", { method: "POST", headers }), message, auth)
             const text = yield* Effect.promise(() => response.text())
-            if (!response.ok || text.includes(`"error"`)) {
+            if (!response.ok || answersWithError(text)) {
               return yield* new SessionNotResumable({ detail: `${response.status} ${text.slice(0, 300)}` })
             }
           })
