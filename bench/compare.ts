@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { BIN } from "../test/support/mcp.js"
+import { readyUrl } from "./readyLine.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { measureThroughput, openSessions } from "./throughput.js"
 
@@ -22,15 +23,7 @@ const startServer = async (bin: string, env: Readonly<Record<string, string>>) =
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "ignore", "pipe"]
   })
-  let stderr = ""
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
-      if (match?.[1] !== undefined) resolve(match[1])
-    })
-    child.once("exit", (code) => reject(new Error(`${bin} exited with ${code} before it was ready:\n${stderr}`)))
-  })
+  const url = await readyUrl(child, /mcp_server_ready transport=streamable-http url=(\S+)/, bin)
   return { url, pid: child.pid, stop: () => void child.kill("SIGTERM") }
 }
 

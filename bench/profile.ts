@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
+import { readyUrl } from "./readyLine.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { measureThroughput, openSessions } from "./throughput.js"
 
@@ -144,15 +145,7 @@ const profileOnce = async (sandbox: { url: string; token: string }, tool: string
     stdio: ["ignore", "ignore", "pipe"]
   })
   try {
-    let stderr = ""
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString()
-        const match = /mcp_server_ready transport=streamable-http url=(\S+)/.exec(stderr)
-        if (match?.[1] !== undefined) resolve(match[1])
-      })
-      child.once("exit", (code) => reject(new Error(`the server exited with ${code}:\n${stderr}`)))
-    })
+    const url = await readyUrl(child, /mcp_server_ready transport=streamable-http url=(\S+)/, "the server")
     const open = await openSessions(url, sessions)
     const args = TOOL_ARGS[tool] ?? {}
     await measureThroughput(open, child.pid, tool, args, 1)

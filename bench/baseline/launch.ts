@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as esbuild from "esbuild"
+import { readyUrl } from "../readyLine.js"
 
 const SOURCES = ["server.ts", "documents.ts"].map((file) => fileURLToPath(new URL(file, import.meta.url)))
 // Under node_modules so the compiled server resolves the SDK and zod as an installed server would.
@@ -42,22 +43,7 @@ export interface HttpServer {
 /** Spawns the baseline with `--port 0` and waits for its `baseline_ready url=…` line. */
 export const startBaselineHttp = async (script: string, env: Readonly<Record<string, string>>): Promise<HttpServer> => {
   const child = spawn(process.execPath, [script, "--port", "0"], { env: baseEnv(env), stdio: ["ignore", "ignore", "pipe"] })
-  let stderr = ""
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the baseline HTTP server did not start within 20 s:\n${stderr}`)), 20_000)
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const match = /baseline_ready url=(\S+)/.exec(stderr)
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(match[1])
-      }
-    })
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the baseline HTTP server exited with ${code}:\n${stderr}`))
-    })
-  })
+  const url = await readyUrl(child, /baseline_ready url=(\S+)/, "the baseline HTTP server", 20_000)
   return {
     url,
     pid: child.pid,
