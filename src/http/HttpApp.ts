@@ -182,11 +182,11 @@ export const makeHttpApp = (options: HttpAppOptions) => {
   const boundedMcp = bounded(mcp)
   // The OIDC proxy reads its bodies under its own, smaller limit while reading; every other path
   // here (the disabled OAuth probes, the 404) is bounded by the server's limit before it answers.
+  // The body is read once: around the whole fallback, or (OIDC) only on the way to the 404.
   const oauthOrNotFound = Effect.flatMap(OAuthRoutes, (oauth) =>
-    oauth.app.pipe(
-      Effect.catchTag("RouteNotFound", ({ request }) => bounded(Effect.succeed(notFound(request)))),
-      (app) => (oauth.boundsBodies ? app : bounded(app))
-    )
+    oauth.boundsBodies
+      ? Effect.catchTag(oauth.app, "RouteNotFound", ({ request }) => bounded(Effect.succeed(notFound(request))))
+      : bounded(Effect.catchTag(oauth.app, "RouteNotFound", ({ request }) => Effect.succeed(notFound(request))))
   )
 
   return HttpRouter.empty.pipe(
