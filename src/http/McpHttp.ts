@@ -75,9 +75,6 @@ const rejected = (auth: RequestAuth, error: CredentialRejected): Response => {
   return json(401, { error: "invalid_token", error_description: description }, { "www-authenticate": challenge })
 }
 
-const containsInitialize = (body: unknown): boolean =>
-  Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body)
-
 /** Where a session's place is held in the `StateStore`: the server's group and its principal's. */
 const SERVER_GROUP = "mcp-sessions"
 const principalGroup = (principalId: string) => `mcp-sessions:${principalId}`
@@ -365,7 +362,7 @@ export class McpHttp extends Context.Tag("infrahub-mcp/McpHttp")<McpHttp, McpHtt
           Effect.gen(function* () {
             const sessionId = request.headers.get("mcp-session-id")
             if (sessionId === null) {
-              if (request.method !== "POST" || !containsInitialize(parsedBody)) {
+              if (request.method !== "POST" || Option.isNone(initializeParams(parsedBody))) {
                 return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required; initialize a session with POST first.")
               }
               return yield* credentials.verify(auth).pipe(Effect.zipRight(initialize(request, parsedBody, auth)))
