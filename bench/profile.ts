@@ -4,8 +4,10 @@
 // its self time by module and by function, counting only the samples taken inside the timed window.
 //
 //   BENCH_PROFILE_TOOL=get_session_info BENCH_PROFILE_SESSIONS=1,10,50 BENCH_PROFILE_SECONDS=4 npm run bench:profile
+//
+// BENCH_PROFILE_KEEP=<folder> also keeps each raw `.cpuprofile` there (for Chrome DevTools or speedscope).
 import { spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -160,6 +162,8 @@ const profileOnce = async (sandbox: { url: string; token: string }, tool: string
     const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"))
     if (file === undefined) throw new Error(`no CPU profile was written to ${dir}: did the server exit cleanly on SIGTERM?`)
     const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile
+    const keep = process.env["BENCH_PROFILE_KEEP"]
+    if (keep !== undefined) copyFileSync(join(dir, file), join(keep, `${tool}-${sessions}.cpuprofile`))
     console.log(
       `\n== ${tool}, ${sessions} session(s): ${result.callsPerSecond.toFixed(0)} calls/s, p50 ${result.latency.p50.toFixed(2)} ms, ` +
         `server CPU ${result.serverCpuPerCallMs?.toFixed(3) ?? "?"} ms/call (all threads), errors ${result.errors}`
@@ -185,6 +189,8 @@ const main = async () => {
     for (const tool of tools) for (const sessions of sessionCounts) await profileOnce(sandbox, tool, sessions, seconds, moduleOf)
   } finally {
     await sandbox.stop()
+    const keep = process.env["BENCH_PROFILE_KEEP"]
+    if (keep !== undefined) copyFileSync(PROFILE_BUNDLE, join(keep, "main.profile.js"))
     rmSync(PROFILE_BUNDLE, { force: true })
   }
 }

@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
+import { constTrue, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { AuthMode } from "../auth/AuthMode.js"
@@ -90,6 +92,9 @@ export const httpServerLayer = <E, R>(
       // Built in this order and released in reverse: the handler goes, then the sessions close
       // (ending their streams), then the remaining connections are dropped, then the listener.
       return HttpServer.serve(app).pipe(
+        // Without an exporter nobody reads the platform's per-request span either: it would only
+        // copy and redact every request's headers into attributes.
+        config.otelEnabled ? identity : HttpMiddleware.withTracerDisabledWhen(constTrue),
         Layer.merge(announce),
         Layer.provide(sessions),
         Layer.provide(dropConnectionsAtShutdown(server)),

@@ -12,7 +12,7 @@ import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import type { PrincipalMode } from "../auth/Principal.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { StateStore } from "../state/StateStore.js"
-import { limitBody } from "./bodyLimit.js"
+import { boundedBody, limitBody } from "./bodyLimit.js"
 import { checkHost } from "./hostCheck.js"
 import { invalidRequest } from "./jsonRpc.js"
 import { McpHttp } from "./McpHttp.js"
@@ -90,18 +90,16 @@ const jsonRpcError = (status: number, code: number, message: string) =>
 
 /**
  * A POST's JSON-RPC payload, or the error answer: -32700 for what is not JSON, -32600 for JSON that
- * is not an acceptable JSON-RPC payload. The body is already in memory and bounded (`limitBody`).
+ * is not an acceptable JSON-RPC payload. The body is already in memory and bounded (`boundedBody`).
  */
-const jsonRpcBody = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.map(request.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
-    Either.try(() => JSON.parse(text) as unknown).pipe(
-      Either.mapLeft(() => jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")),
-      Either.flatMap((parsed) =>
-        Option.match(invalidRequest(parsed, request.headers["mcp-protocol-version"] ?? null), {
-          onNone: () => Either.right(parsed),
-          onSome: (message) => Either.left(jsonRpcError(400, -32600, message))
-        })
-      )
+const jsonRpcBody = (body: Uint8Array, protocolVersion: string | null) =>
+  Either.try(() => JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")) as unknown).pipe(
+    Either.mapLeft(() => jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.")),
+    Either.flatMap((parsed) =>
+      Option.match(invalidRequest(parsed, protocolVersion), {
+        onNone: () => Either.right(parsed),
+        onSome: (message) => Either.left(jsonRpcError(400, -32600, message))
+      })
     )
   )
 
@@ -135,8 +133,12 @@ const metricsRefusal = (access: MetricsAccess, authorization: string | undefined
  * `Host` check. Bodies are read only up to a limit, on every route that reads one.
  */
 export const makeHttpApp = (options: HttpAppOptions) => {
+  // `/mcp` reads its own body (bounded, then parsed from the bytes), not through `limitBody`'s
+  // rebuilt request: it is the one hot route.
   const mcp = Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
+    const bytes = yield* boundedBody(request, options.maxBodyBytes)
+    if (Either.isLeft(bytes)) return bytes.left
     const origin = request.headers["origin"]
     if (!originAllowed(origin, options.allowedOrigins)) {
       yield* Effect.logWarning(`http_refused reason=origin origin=${origin ?? ""}`)
@@ -155,7 +157,7 @@ export const makeHttpApp = (options: HttpAppOptions) => {
         "www-authenticate": auth.left.challenge
       })
     }
-    const body = request.method === "POST" ? yield* jsonRpcBody(request) : Either.right(undefined)
+    const body = request.method === "POST" ? jsonRpcBody(bytes.right, request.headers["mcp-protocol-version"] ?? null) : Either.right(undefined)
     if (Either.isLeft(body)) return body.left
     const sessions = yield* McpHttp
     const response = yield* sessions.handle(webRequest, body.right, auth.right)
@@ -179,7 +181,6 @@ export const makeHttpApp = (options: HttpAppOptions) => {
     })
 
   const bounded = limitBody(options.maxBodyBytes)
-  const boundedMcp = bounded(mcp)
   // The OIDC proxy reads its bodies under its own, smaller limit while reading; every other path
   // here (the disabled OAuth probes, the 404) is bounded by the server's limit before it answers.
   // The body is read once: around the whole fallback, or (OIDC) only on the way to the 404.
@@ -192,9 +193,9 @@ export const makeHttpApp = (options: HttpAppOptions) => {
   return HttpRouter.empty.pipe(
     HttpRouter.get("/health", health),
     HttpRouter.get("/metrics", metrics),
-    HttpRouter.post("/mcp", boundedMcp),
-    HttpRouter.get("/mcp", boundedMcp),
-    HttpRouter.del("/mcp", boundedMcp),
+    HttpRouter.post("/mcp", mcp),
+    HttpRouter.get("/mcp", mcp),
+    HttpRouter.del("/mcp", mcp),
     HttpRouter.all("*", oauthOrNotFound),
     // The Host check wraps every route, so a wrong Host is refused unread.
     checkHost(options.allowedHosts)

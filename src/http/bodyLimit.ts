@@ -6,6 +6,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
 /** The body went past the limit; reading stopped there. */
@@ -108,25 +109,44 @@ export const bodyTooLargeResponse = (limit: number) =>
   )
 
 /**
- * INFRAHUB_MCP_MAX_BODY_BYTES for every route: a declared Content-Length over the limit is refused
- * before anything is read, and a chunked body is read only up to the limit, so a large upload costs
- * at most `limit` bytes of memory. Downstream handlers (MCP, OAuth, anything mounted later) see the
- * request with its body already in memory and read it as usual.
+ * A request's body read at most to `limit`, or the answer to send instead: 413 for a declared
+ * Content-Length over the limit (refused before anything is read) or a body that grows past it, 400
+ * for a body the client did not finish. A request without a body reads as empty.
+ */
+export const boundedBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  limit: number
+): Effect.Effect<Either.Either<Uint8Array<ArrayBuffer>, HttpServerResponse.HttpServerResponse>> => {
+  if (!hasBody(request)) return Effect.succeed(Either.right(new Uint8Array(0)))
+  if (Number(request.headers["content-length"] ?? "0") > limit) return Effect.succeed(Either.left(bodyTooLargeResponse(limit)))
+  return readBody(request, limit).pipe(
+    Effect.map(Either.right),
+    Effect.catchAll((error) =>
+      Effect.succeed(Either.left(
+        error._tag === "BodyTooLarge"
+          ? bodyTooLargeResponse(limit)
+          : HttpServerResponse.unsafeJson(
+              { error: "invalid_request", error_description: `The request body could not be read: ${error.detail}.` },
+              { status: 400, headers: { connection: "close" } }
+            )
+      ))
+    )
+  )
+}
+
+/**
+ * INFRAHUB_MCP_MAX_BODY_BYTES for every route: a chunked or oversized body is read only up to the
+ * limit (`boundedBody`), so a large upload costs at most `limit` bytes of memory. Downstream handlers
+ * (OAuth, anything mounted later) see the request with its body already in memory and read it as
+ * usual. `/mcp` calls `boundedBody` itself and parses the bytes, without a rebuilt request.
  */
 export const limitBody = (limit: number) =>
   HttpMiddleware.make((app) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (!hasBody(request)) return yield* app
-      if (Number(request.headers["content-length"] ?? "0") > limit) return bodyTooLargeResponse(limit)
-      const body = yield* Effect.either(readBody(request, limit))
-      if (body._tag === "Left") {
-        if (body.left._tag === "BodyTooLarge") return bodyTooLargeResponse(limit)
-        return HttpServerResponse.unsafeJson(
-          { error: "invalid_request", error_description: `The request body could not be read: ${body.left.detail}.` },
-          { status: 400, headers: { connection: "close" } }
-        )
-      }
+      const body = yield* boundedBody(request, limit)
+      if (Either.isLeft(body)) return body.left
       return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBufferedBody(request, body.right))
     })
   )
