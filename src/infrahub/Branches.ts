@@ -8,6 +8,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { Fingerprints } from "../auth/fingerprint.js"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { spanIf, spansRecorded } from "../spans.js"
 import { CallerKey, getOrForget, keepSuccessFor } from "./callerCache.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
@@ -53,6 +54,7 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
   static readonly make = Effect.gen(function* () {
     const client = yield* InfrahubClient
     const fingerprints = yield* Fingerprints
+    const recordSpans = yield* spansRecorded
     // Infrahub < 1.5 has no `status` field; learn that once instead of failing every call.
     const statusSupported = yield* Ref.make(true)
 
@@ -81,12 +83,11 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
       )
     }
 
-    const all = query("", undefined).pipe(Effect.withSpan("Branches.all"))
-    const get = Effect.fn("Branches.get")((name: string) =>
+    const all = query("", undefined).pipe(spanIf(recordSpans, "Branches.all"))
+    const get = (name: string) =>
       Effect.map(query("name: $branch_name", { branch_name: name }), (list) =>
         Option.fromNullable(list.find((branch) => branch.name === name))
-      )
-    )
+      ).pipe(spanIf(recordSpans, "Branches.get"))
 
     const defaults = yield* Cache.makeWith({
       capacity: MAX_CREDENTIALS,
@@ -97,7 +98,7 @@ export class Branches extends Context.Tag("infrahub-mcp/Branches")<Branches, Bra
 
     const defaultBranch = CallerKey.current(fingerprints).pipe(
       Effect.flatMap((key) => getOrForget(defaults, key)),
-      Effect.withSpan("Branches.defaultBranch")
+      spanIf(recordSpans, "Branches.defaultBranch")
     )
 
     return Branches.of({ all, get, defaultBranch })

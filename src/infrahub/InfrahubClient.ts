@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Fingerprints } from "../auth/fingerprint.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { fnIf, spanIf, spansRecorded } from "../spans.js"
 import type { StateStore } from "../state/StateStore.js"
 import {
   type InfrahubError,
@@ -80,6 +81,8 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
   /** Talks to Infrahub over `HttpClient`; every call carries the request's {@link InfrahubCredentials}. */
   static readonly make = Effect.fn("InfrahubClient.make")(function* (options: InfrahubClientOptions) {
     const http = (yield* HttpClient.HttpClient).pipe(HttpClient.mapRequest(HttpClientRequest.prependUrl(options.address)))
+    const recordSpans = yield* spansRecorded
+    const fn = fnIf(recordSpans)
     const timeout = Duration.millis(options.timeoutMs)
 
     /**
@@ -128,7 +131,7 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
     const getJson = <A, I>(path: string, schema: Schema.Schema<A, I>, branch: string | undefined) =>
       exchange(HttpClientRequest.get(path).pipe(withBranch(branch), HttpClientRequest.acceptJson), decodeAnswer(path, schema))
 
-    const graphql = Effect.fn("InfrahubClient.graphql")(function* (request: GraphQLRequest) {
+    const graphql = fn("InfrahubClient.graphql")(function* (request: GraphQLRequest) {
       yield* Effect.annotateCurrentSpan("branch", request.branch ?? "(default)")
       const answer = yield* exchange(
         HttpClientRequest.post(graphqlPath(request.branch)).pipe(
@@ -164,13 +167,13 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
     const version = graphql({ query: "query { InfrahubInfo { version } }" }).pipe(
       Effect.flatMap((data) => decodeData("InfrahubInfo", VersionData, data)),
       Effect.map((data) => data.InfrahubInfo.version),
-      Effect.withSpan("InfrahubClient.version")
+      spanIf(recordSpans, "InfrahubClient.version")
     )
 
     const probe = send(HttpClientRequest.get("/api/info").pipe(HttpClientRequest.acceptJson)).pipe(
       Effect.tap((response) => (isOk(response) ? decodeAnswer("/api/info", InfoAnswer)(response) : Effect.void)),
       Effect.map((response) => response.status),
-      Effect.withSpan("InfrahubClient.probe")
+      spanIf(recordSpans, "InfrahubClient.probe")
     )
 
     return InfrahubClient.of({ address: options.address, graphql, schema, schemaSummary, schemaSdl, version, probe })

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Fingerprints } from "../auth/fingerprint.js"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
+import { fnIf, spanIf, spansRecorded } from "../spans.js"
 import { CallerKey, getOrForget, keepSuccessFor } from "./callerCache.js"
 import { InfrahubProtocolError, type InfrahubError } from "./errors.js"
 import { InfrahubClient } from "./InfrahubClient.js"
@@ -94,6 +95,7 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
   static readonly make = Effect.fn("SchemaCatalog.make")(function* (options: SchemaCatalogOptions) {
     const client = yield* InfrahubClient
     const fingerprints = yield* Fingerprints
+    const recordSpans = yield* spansRecorded
 
     // The client has decoded the answer already; `decodeBranchSchema` (schemaModel) validates it once
     // more while indexing it, which it offers only from unknown JSON.
@@ -158,7 +160,7 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
       return matches.length === 1 ? matches[0] : undefined
     }
 
-    const kind = Effect.fn("SchemaCatalog.kind")(function* (wanted: string, branch: string | undefined) {
+    const kind = fnIf(recordSpans)("SchemaCatalog.kind")(function* (wanted: string, branch: string | undefined) {
       const schema = yield* forBranch(branch, false)
       const found = resolve(schema, wanted)
       if (found !== undefined) return found
@@ -184,9 +186,8 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
     })
 
     return SchemaCatalog.of({
-      forBranch: Effect.fn("SchemaCatalog.forBranch")((branch, readOptions) =>
-        forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true)
-      ),
+      forBranch: (branch, readOptions) =>
+        forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true).pipe(spanIf(recordSpans, "SchemaCatalog.forBranch")),
       kind,
       invalidate
     })

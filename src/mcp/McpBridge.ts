@@ -19,6 +19,10 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -29,6 +33,7 @@ import { Principal } from "../auth/Principal.js"
 import { isCallerError } from "../infrahub/errors.js"
 import { type ClientLogLevel, RequestContext } from "../session/RequestContext.js"
 import { SessionBranches } from "../session/SessionBranches.js"
+import { spanIf, spansRecorded } from "../spans.js"
 import { methodMetrics } from "./metrics.js"
 import { errorText } from "./pipeline.js"
 import { PromptRegistry } from "./PromptRegistry.js"
@@ -141,6 +146,8 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
         const resources = yield* ResourceRegistry
         const prompts = yield* PromptRegistry
         const sessions = yield* SessionBranches
+        const recordSpans = yield* spansRecorded
+        const baseAnnotations = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentLogAnnotations)
 
         const makeServer = (connection: ConnectionOptions): Server => {
           const server = new CheckedServer(
@@ -203,7 +210,8 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
               return yield* exit
             })
             // The request's services join the app's in one context, built once and run as the
-            // fiber's context (no per-service `provideService`, each of which copies the context).
+            // fiber's context (no per-service `provideService`, each of which copies the context);
+            // its log annotations are set the same way, as the fiber's starting value.
             const requestRuntime = Runtime.make({
               context: Context.merge(
                 runtime.context,
@@ -212,13 +220,14 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
                   Context.add(RequestContext, context)
                 )
               ),
-              fiberRefs: runtime.fiberRefs,
+              fiberRefs: FiberRefs.updateAs(runtime.fiberRefs, {
+                fiberId: FiberId.none,
+                fiberRef: FiberRef.currentLogAnnotations,
+                value: HashMap.set(HashMap.set(baseAnnotations, "request_id", context.requestId), "method", method)
+              }),
               runtimeFlags: runtime.runtimeFlags
             })
-            const annotated = measured.pipe(
-              Effect.annotateLogs({ request_id: context.requestId, method }),
-              Effect.withSpan(`mcp.${method}`)
-            )
+            const annotated = spanIf(recordSpans, `mcp.${method}`)(measured)
             return Runtime.runPromiseExit(requestRuntime)(annotated, { signal: extra.signal }).then((exit) => {
               if (Exit.isSuccess(exit)) return exit.value
               const failure = Cause.failureOption(exit.cause)

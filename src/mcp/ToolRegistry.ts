@@ -7,6 +7,7 @@ import { AccessPolicy } from "./AccessPolicy.js"
 import { toJsonSchema } from "./jsonSchema.js"
 import { errorText, type PipelineOptions, type ToolCallResult, toolRunner } from "./pipeline.js"
 import type { RequestContext } from "../session/RequestContext.js"
+import { spanIf, spansRecorded } from "../spans.js"
 import { ToolError } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
 
@@ -53,11 +54,12 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
     Effect.gen(function* () {
       const context = yield* Effect.context<Exclude<R, RequestServices> | AccessPolicy>()
       const policy = yield* AccessPolicy
+      const recordSpans = yield* spansRecorded
       // Each tool's pipeline is built once, with the app services already provided: a call then
       // adds only its request's services.
       const runners = new Map(
         tools.map((tool) => {
-          const run = toolRunner(tool, options)
+          const run = toolRunner(tool, options, recordSpans)
           return [tool.name, (args: unknown) => run(args).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>] as const
         })
       )
@@ -69,18 +71,19 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
           return descriptor === undefined ? [] : [descriptor]
         })
 
-      const call = Effect.fn("ToolRegistry.call")(function* (name: string, args: unknown) {
-        yield* Effect.annotateCurrentSpan("tool", name)
+      const unknownTool = (name: string): ToolCallResult => {
+        const error = new ToolError({
+          message: `Unknown tool '${name}'.`,
+          remediation: `Call one of: ${[...runners.keys()].join(", ")} (tools/list shows the ones available to you).`
+        })
+        return { content: [{ type: "text", text: errorText(error) }], isError: true }
+      }
+
+      const call = (name: string, args: unknown): Effect.Effect<ToolCallResult, never, RequestServices> => {
         const run = runners.get(name)
-        if (run === undefined) {
-          const error = new ToolError({
-            message: `Unknown tool '${name}'.`,
-            remediation: `Call one of: ${[...runners.keys()].join(", ")} (tools/list shows the ones available to you).`
-          })
-          return { content: [{ type: "text", text: errorText(error) }], isError: true } satisfies ToolCallResult
-        }
-        return yield* run(args)
-      })
+        const program = run === undefined ? Effect.sync(() => unknownTool(name)) : run(args)
+        return spanIf(recordSpans, "ToolRegistry.call", { attributes: { tool: name } })(program)
+      }
 
       return ToolRegistry.of({ list, call })
     })

@@ -6,7 +6,6 @@ import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { Principal } from "../auth/Principal.js"
@@ -16,6 +15,7 @@ import { CallFacts } from "../session/CallFacts.js"
 import { type ToolMetrics, toolMetrics } from "./metrics.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import { RequestContext } from "../session/RequestContext.js"
+import { spanIf } from "../spans.js"
 import { InvalidArguments, type Remediable, ResponseTooLarge } from "./ToolError.js"
 import { type AnyToolSpec, WithFacts } from "./ToolSpec.js"
 
@@ -191,14 +191,17 @@ const audited =
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>) =>
     Effect.gen(function* () {
       const principal = yield* Principal
-      const written = yield* Ref.make(Option.none<string>())
+      // A plain cell, not a `Ref`: written while the call runs, read once it has ended.
+      let written = Option.none<string>()
+      const recordBranch = (branch: string) =>
+        Effect.sync(() => {
+          written = Option.some(branch)
+        })
       const started = yield* Clock.currentTimeMillis
-      const exit = yield* Effect.exit(
-        Effect.provideService(self, CallFacts, { recordBranch: (branch) => Ref.set(written, Option.some(branch)) })
-      )
+      const exit = yield* Effect.exit(Effect.provideService(self, CallFacts, { recordBranch }))
       const elapsed = (yield* Clock.currentTimeMillis) - started
       const outcome = outcomeOf(exit)
-      const branch = branchOf(rawArgs, yield* Ref.get(written), exit)
+      const branch = branchOf(rawArgs, written, exit)
       yield* Metric.increment(metrics.calls(outcome))
       yield* Metric.update(metrics.latency, elapsed)
       yield* Effect.logInfo(
@@ -210,12 +213,14 @@ const audited =
 /**
  * The pipeline around one tool's handler, outermost first: request context ▸ error mapping ▸
  * audit ▸ access policy ▸ rate limit ▸ decode ▸ (retry ▸) handler ▸ encode ▸ size limit.
- * Everything that depends only on the tool (decoder, encoder, tagged metrics, span name) is built
- * here once, when the registry is built; the returned function runs one call.
+ * Everything that depends only on the tool (decoder, encoder, tagged metrics, span) is built here
+ * once, when the registry is built; the returned function runs one call. `recordSpans` false (no
+ * tracer reads them) leaves the span out.
  */
 export const toolRunner = <R>(
   tool: AnyToolSpec<R>,
-  options: PipelineOptions
+  options: PipelineOptions,
+  recordSpans = true
 ): ((rawArgs: unknown) => Effect.Effect<ToolCallResult, never, R | AccessPolicy | Principal | RequestContext>) => {
   const decode = decodeArgs(tool)
   const encode = encodeResult(tool)
@@ -225,7 +230,7 @@ export const toolRunner = <R>(
   const access = requireAccess(tool)
   const toResult = toCallToolResult(tool)
   const metrics = toolMetrics(tool.name)
-  const spanName = `tool.${tool.name}`
+  const span = spanIf(recordSpans, `tool.${tool.name}`)
   const handle = (args: unknown): Effect.Effect<unknown, Remediable, R> => retry(tool.handler(args))
   return (rawArgs) =>
     decode(rawArgs).pipe(
@@ -237,6 +242,6 @@ export const toolRunner = <R>(
       audited(tool, metrics, rawArgs),
       toResult,
       Effect.annotateLogs("tool", tool.name),
-      Effect.withSpan(spanName)
+      span
     )
 }

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { Fingerprints } from "../auth/fingerprint.js"
+import { spanIf, spansRecorded } from "../spans.js"
 import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
 import { Branches, isClosedStatus } from "../infrahub/Branches.js"
@@ -138,6 +139,9 @@ const uncertainty = (error: unknown): Option.Option<string> => {
   return Option.none()
 }
 
+/** Workspace fingerprints remembered at most (a few per live session; see `workspaceId`). */
+const MAX_REMEMBERED_WORKSPACE_IDS = 10_000
+
 /** True when no top-level mutation field produced data: Infrahub rejected the whole document. */
 const nothingApplied = (error: InfrahubGraphQLError): boolean => {
   const data = error.data
@@ -158,7 +162,18 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
       const claimLifetime = Duration.max(idle, MIN_CLAIM_LIFETIME)
       const { withLock } = makeKeyedLock()
 
-      const workspaceId = (workspace: string) => fingerprints.secret("workspace", workspace)
+      const recordSpans = yield* spansRecorded
+      // Every request renews its workspace's branch, so the fingerprint (an HMAC) is remembered:
+      // one entry per live session, dropped all at once past a bound rather than tracked one by one.
+      const workspaceIds = new Map<string, string>()
+      const workspaceId = (workspace: string) => {
+        const known = workspaceIds.get(workspace)
+        if (known !== undefined) return known
+        if (workspaceIds.size >= MAX_REMEMBERED_WORKSPACE_IDS) workspaceIds.clear()
+        const id = fingerprints.secret("workspace", workspace)
+        workspaceIds.set(workspace, id)
+        return id
+      }
       const currentWorkspace = Effect.map(RequestContext, (context) => workspaceId(context.workspace))
 
       const createBranch = (name: string, user: string) =>
@@ -397,12 +412,12 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
       return SessionBranches.of({
         current: Effect.flatMap(currentWorkspace, (workspace) => workspaces.get(workspace)).pipe(
           Effect.map(Option.map((record) => record.branch)),
-          Effect.withSpan("SessionBranches.current")
+          spanIf(recordSpans, "SessionBranches.current")
         ),
         write,
         reset: Effect.flatMap(currentWorkspace, (workspace) => workspaces.take(workspace)).pipe(
           Effect.map(Option.map((record) => record.branch)),
-          Effect.withSpan("SessionBranches.reset")
+          spanIf(recordSpans, "SessionBranches.reset")
         ),
         switchTo,
         forget: (workspace) =>
