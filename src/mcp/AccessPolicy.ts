@@ -90,8 +90,9 @@ export class AccessPolicy extends Context.Tag("infrahub-mcp/AccessPolicy")<Acces
 export const requireAccess =
   (tool: GatedTool) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AccessDenied, R | AccessPolicy | Principal> =>
-    Effect.flatMap(
-      Effect.all([AccessPolicy, Principal]),
-      ([policy, principal]): Effect.Effect<A, E | AccessDenied, R> =>
-        Option.match(policy.decide(tool, principal), { onNone: () => self, onSome: Effect.fail })
+    Effect.contextWithEffect((context: Context.Context<AccessPolicy | Principal>) =>
+      Option.match(Context.get(context, AccessPolicy).decide(tool, Context.get(context, Principal)), {
+        onNone: (): Effect.Effect<A, E | AccessDenied, R> => self,
+        onSome: Effect.fail
+      })
     )

@@ -15,7 +15,6 @@ import {
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -198,16 +197,19 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
                     ).pipe(Effect.ignore)
             })
             const metrics = methodMetrics(method)
-            const measured = Effect.gen(function* () {
-              const started = yield* Clock.currentTimeMillis
+            const measured = Effect.clockWith((clock) => {
+              const started = clock.unsafeCurrentTimeMillis()
               // Any request keeps the workspace alive, not only writes: its session branch must not
               // idle out while the session is busy reading.
-              yield* sessions.touch
-              const exit = yield* Effect.exit(program)
-              yield* Metric.increment(metrics.requests)
-              yield* Metric.update(metrics.latency, (yield* Clock.currentTimeMillis) - started)
-              if (Exit.isFailure(exit)) yield* Metric.increment(metrics.errors)
-              return yield* exit
+              return Effect.zipRight(sessions.touch, Effect.exit(program)).pipe(
+                Effect.tap((exit) =>
+                  Metric.increment(metrics.requests).pipe(
+                    Effect.zipRight(Metric.update(metrics.latency, clock.unsafeCurrentTimeMillis() - started)),
+                    Effect.zipRight(Exit.isFailure(exit) ? Metric.increment(metrics.errors) : Effect.void)
+                  )
+                ),
+                Effect.flatten
+              )
             })
             // The request's services join the app's in one context, built once and run as the
             // fiber's context (no per-service `provideService`, each of which copies the context);

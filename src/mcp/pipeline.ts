@@ -1,7 +1,8 @@
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -77,46 +78,51 @@ export const formatIssues = (error: ParseResult.ParseError): string => {
     .join("; ")
 }
 
+/*
+ * The pure steps of a call (decoding the arguments, encoding and rendering the result, the size
+ * check) are plain functions returning `Either`: they need no services and never wait, so running
+ * them as effects would only add runtime steps to every call.
+ */
+
+const DECODE_OPTIONS = { onExcessProperty: "error", errors: "all" } as const
+
 /** Decodes raw arguments against the tool's schema; unknown arguments are refused, not ignored. */
-const decodeArgs = (tool: AnyToolSpec): ((raw: unknown) => Effect.Effect<unknown, InvalidArguments>) => {
-  const decode = Schema.decodeUnknown(tool.parameters)
+const decodeArgs = (tool: AnyToolSpec): ((raw: unknown) => Either.Either<unknown, InvalidArguments>) => {
+  const decode = Schema.decodeUnknownEither(tool.parameters)
   return (raw) =>
-    decode(raw ?? {}, { onExcessProperty: "error", errors: "all" }).pipe(
-      Effect.mapError((error) => new InvalidArguments({ tool: tool.name, detail: formatIssues(error) }))
-    )
+    Either.mapLeft(decode(raw ?? {}, DECODE_OPTIONS), (error) => new InvalidArguments({ tool: tool.name, detail: formatIssues(error) }))
 }
 
-/** Encodes the result for `structuredContent` and renders the text content; facts go beside them. */
-const encodeResult = (tool: AnyToolSpec): ((output: unknown) => Effect.Effect<Rendered>) => {
-  const encode = Schema.encode(tool.result)
+/**
+ * Encodes the result for `structuredContent` and renders the text content; facts go beside them. A
+ * result that does not match its own schema is our bug, not the caller's: it is thrown, a defect.
+ */
+const encodeResult = (tool: AnyToolSpec): ((output: unknown) => Rendered) => {
+  const encode = Schema.encodeSync(tool.result)
   return (output) => {
     const value: unknown = output instanceof WithFacts ? output.value : output
     const facts = output instanceof WithFacts ? output.facts : undefined
-    return encode(value).pipe(
-      // A result that does not match its own schema is our bug, not the caller's: a defect.
-      Effect.orDie,
-      Effect.map((encoded) => ({
-        text: tool.render(value),
-        note: facts?.note,
-        structured: encoded as Record<string, unknown>,
-        meta: facts === undefined || Object.keys(facts.meta).length === 0 ? undefined : facts.meta
-      }))
-    )
+    return {
+      structured: encode(value) as Record<string, unknown>,
+      text: tool.render(value),
+      note: facts?.note,
+      meta: facts === undefined || Object.keys(facts.meta).length === 0 ? undefined : facts.meta
+    }
   }
 }
 
 /** Refuses (never truncates) results over the limit: a truncated table silently misleads a model. */
 const limitResponseSize =
   (tool: AnyToolSpec, options: PipelineOptions) =>
-  (rendered: Rendered): Effect.Effect<Rendered, ResponseTooLarge> => {
+  (rendered: Rendered): Either.Either<Rendered, ResponseTooLarge> => {
     const bytes =
       Buffer.byteLength(rendered.text) +
       Buffer.byteLength(rendered.note ?? "") +
       Buffer.byteLength(JSON.stringify(rendered.structured)) +
       Buffer.byteLength(JSON.stringify(rendered.meta ?? {}))
     return bytes > options.maxResponseBytes
-      ? Effect.fail(new ResponseTooLarge({ tool: tool.name, bytes, limit: options.maxResponseBytes }))
-      : Effect.succeed(rendered)
+      ? Either.left(new ResponseTooLarge({ tool: tool.name, bytes, limit: options.maxResponseBytes }))
+      : Either.right(rendered)
   }
 
 /** Between a failure's message and its remediation in the text a client reads (`callTool` splits on it). */
@@ -135,16 +141,17 @@ const isRemediable = (error: unknown): error is Remediable =>
 const toCallToolResult =
   (tool: AnyToolSpec) =>
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>): Effect.Effect<ToolCallResult, never, R | RequestContext> =>
-    self.pipe(
-      Effect.map((rendered): ToolCallResult => ({
-        content: [
-          { type: "text", text: rendered.text },
-          ...(rendered.note === undefined ? [] : [{ type: "text" as const, text: rendered.note }])
-        ],
-        structuredContent: rendered.structured,
-        ...(rendered.meta === undefined ? {} : { _meta: rendered.meta })
-      })),
-      Effect.catchAllCause((cause) =>
+    Effect.matchCauseEffect(self, {
+      onSuccess: (rendered) =>
+        Effect.succeed<ToolCallResult>({
+          content: [
+            { type: "text", text: rendered.text },
+            ...(rendered.note === undefined ? [] : [{ type: "text" as const, text: rendered.note }])
+          ],
+          structuredContent: rendered.structured,
+          ...(rendered.meta === undefined ? {} : { _meta: rendered.meta })
+        }),
+      onFailure: (cause) =>
         Effect.gen(function* () {
           const failure = Cause.failureOption(cause)
           if (failure._tag === "Some" && isRemediable(failure.value)) {
@@ -162,8 +169,7 @@ const toCallToolResult =
             isError: true
           } satisfies ToolCallResult
         })
-      )
-    )
+    })
 
 /** `unknown`: a write whose request was sent but whose answer never came, so it may have been applied. */
 const outcomeOf = <A>(exit: Exit.Exit<A, { readonly _tag: string }>): string =>
@@ -185,30 +191,40 @@ const branchOf = (args: unknown, written: Option.Option<string>, exit: Exit.Exit
   return "default"
 }
 
-/** One structured audit line per tool call (who, what, which branch, how it ended) plus metrics. */
+/**
+ * One structured audit line per tool call (who, what, which branch, how it ended) plus metrics. The
+ * principal and the clock are read once, up front; the call's duration comes from the clock service
+ * (so `TestClock` drives it in tests).
+ */
 const audited =
   (tool: AnyToolSpec, metrics: ToolMetrics, rawArgs: unknown) =>
   <R>(self: Effect.Effect<Rendered, Remediable | AccessDenied, R>) =>
-    Effect.gen(function* () {
-      const principal = yield* Principal
-      // A plain cell, not a `Ref`: written while the call runs, read once it has ended.
-      let written = Option.none<string>()
-      const recordBranch = (branch: string) =>
-        Effect.sync(() => {
-          written = Option.some(branch)
+    Effect.contextWithEffect((context: Context.Context<Principal>) =>
+      Effect.clockWith((clock) => {
+        const principal = Context.get(context, Principal)
+        // A plain cell, not a `Ref`: written while the call runs, read once it has ended.
+        let written = Option.none<string>()
+        const recordBranch = (branch: string) =>
+          Effect.sync(() => {
+            written = Option.some(branch)
+          })
+        const started = clock.unsafeCurrentTimeMillis()
+        return Effect.flatMap(Effect.exit(Effect.provideService(self, CallFacts, { recordBranch })), (exit) => {
+          const elapsed = clock.unsafeCurrentTimeMillis() - started
+          const outcome = outcomeOf(exit)
+          const branch = branchOf(rawArgs, written, exit)
+          return Metric.increment(metrics.calls(outcome)).pipe(
+            Effect.zipRight(Metric.update(metrics.latency, elapsed)),
+            Effect.zipRight(
+              Effect.logInfo(
+                `tool_call tool=${tool.name} user=${principal.user ?? "anonymous"} branch=${branch} outcome=${outcome} duration_ms=${elapsed}`
+              )
+            ),
+            Effect.zipRight(exit)
+          )
         })
-      const started = yield* Clock.currentTimeMillis
-      const exit = yield* Effect.exit(Effect.provideService(self, CallFacts, { recordBranch }))
-      const elapsed = (yield* Clock.currentTimeMillis) - started
-      const outcome = outcomeOf(exit)
-      const branch = branchOf(rawArgs, written, exit)
-      yield* Metric.increment(metrics.calls(outcome))
-      yield* Metric.update(metrics.latency, elapsed)
-      yield* Effect.logInfo(
-        `tool_call tool=${tool.name} user=${principal.user ?? "anonymous"} branch=${branch} outcome=${outcome} duration_ms=${elapsed}`
-      )
-      return yield* exit
-    })
+      })
+    )
 
 /**
  * The pipeline around one tool's handler, outermost first: request context ▸ error mapping ▸
@@ -231,12 +247,11 @@ export const toolRunner = <R>(
   const toResult = toCallToolResult(tool)
   const metrics = toolMetrics(tool.name)
   const span = spanIf(recordSpans, `tool.${tool.name}`)
-  const handle = (args: unknown): Effect.Effect<unknown, Remediable, R> => retry(tool.handler(args))
+  /** Decode ▸ handler ▸ encode ▸ size limit: one effect, the handler's, between plain functions. */
+  const handle = (rawArgs: unknown): Effect.Effect<Rendered, Remediable, R> =>
+    Effect.suspend(() => Effect.flatMap(decode(rawArgs), (args) => Effect.flatMap(retry(tool.handler(args)), (output) => limit(encode(output)))))
   return (rawArgs) =>
-    decode(rawArgs).pipe(
-      Effect.flatMap(handle),
-      Effect.flatMap(encode),
-      Effect.flatMap(limit),
+    handle(rawArgs).pipe(
       (self) => Option.match(rateLimiter, { onNone: () => self, onSome: (limiter) => limiter.limited(self) }),
       access,
       audited(tool, metrics, rawArgs),
