@@ -95,7 +95,7 @@ export type { StateStoreStartupError } from "./state/redisStore.js"
 /** Infrahub access: a typed client whose calls require `InfrahubCredentials`. */
 export { InfrahubClient, type InfrahubClientOptions, type InfrahubClientShape, type GraphQLRequest } from "./infrahub/InfrahubClient.js"
 export * from "./infrahub/errors.js"
-export { type ReadOptions, SchemaCatalog, type SchemaCatalogOptions, type SchemaCatalogShape, UnknownKind } from "./infrahub/SchemaCatalog.js"
+export { type KindLookup, type ReadOptions, SchemaCatalog, type SchemaCatalogOptions, type SchemaCatalogShape, UnknownKind } from "./infrahub/SchemaCatalog.js"
 export type { AttributeInfo, BranchSchema, FilterTarget, KindCategory, KindInfo, RelationshipInfo } from "./infrahub/schemaModel.js"
 export { Branches, type BranchesShape } from "./infrahub/Branches.js"
 

@@ -62,8 +62,23 @@ export interface SchemaCatalogShape {
     kind: string,
     branch: string | undefined
   ) => Effect.Effect<KindInfo, InfrahubError | UnknownKind, InfrahubCredentials>
+  /**
+   * A kind's schema with the branch schema it was found in, in one cache lookup: what `forBranch`
+   * then `kind` give, except that after a revalidation both come from the revalidated schema.
+   */
+  readonly lookup: (
+    kind: string,
+    branch: string | undefined,
+    options?: ReadOptions
+  ) => Effect.Effect<KindLookup, InfrahubError | UnknownKind, InfrahubCredentials>
   /** Forgets a branch's schema, e.g. after Infrahub rejected a document built from it. */
   readonly invalidate: (branch: string | undefined) => Effect.Effect<void>
+}
+
+/** A kind and the branch schema it belongs to. */
+export interface KindLookup {
+  readonly schema: BranchSchema
+  readonly kind: KindInfo
 }
 
 const MAX_ENTRIES = 256
@@ -160,13 +175,13 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
       return matches.length === 1 ? matches[0] : undefined
     }
 
-    const kind = fnIf(recordSpans)("SchemaCatalog.kind")(function* (wanted: string, branch: string | undefined) {
-      const schema = yield* forBranch(branch, false)
+    const lookup = fnIf(recordSpans)("SchemaCatalog.lookup")(function* (wanted: string, branch: string | undefined, forceCheck: boolean) {
+      const schema = yield* forBranch(branch, forceCheck)
       const found = resolve(schema, wanted)
-      if (found !== undefined) return found
+      if (found !== undefined) return { schema, kind: found }
       const rechecked = yield* forBranch(branch, true)
       const late = resolve(rechecked, wanted)
-      if (late !== undefined) return late
+      if (late !== undefined) return { schema: rechecked, kind: late }
       const validKinds = rechecked.catalog.map((k) => k.kind)
       return yield* new UnknownKind({
         kind: wanted,
@@ -188,7 +203,8 @@ export class SchemaCatalog extends Context.Tag("infrahub-mcp/SchemaCatalog")<Sch
     return SchemaCatalog.of({
       forBranch: (branch, readOptions) =>
         forBranch(branch, options.honourRevalidate && readOptions?.revalidate === true).pipe(spanIf(recordSpans, "SchemaCatalog.forBranch")),
-      kind,
+      kind: (wanted, branch) => Effect.map(lookup(wanted, branch, false), (found) => found.kind),
+      lookup: (wanted, branch, readOptions) => lookup(wanted, branch, options.honourRevalidate && readOptions?.revalidate === true),
       invalidate
     })
   })

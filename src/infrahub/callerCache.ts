@@ -1,11 +1,12 @@
 import type * as Cache from "effect/Cache"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Exit from "effect/Exit"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import type { FingerprintsShape } from "../auth/fingerprint.js"
 import { type Credential, InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 
@@ -31,10 +32,11 @@ export class CallerKey implements Equal.Equal {
     fingerprints: FingerprintsShape,
     branch?: string
   ): Effect.Effect<CallerKey, never, InfrahubCredentials> =>
-    Effect.gen(function* () {
-      const credential = yield* InfrahubCredentials
-      const span = yield* Effect.option(Effect.currentParentSpan)
-      return new CallerKey(fingerprints.credential(credential), branch, credential, span)
+    // `serviceOption`, not `Effect.option(Effect.currentParentSpan)`: without a span (tracing off)
+    // the latter builds and drops an exception, with its stack trace, on every lookup.
+    Effect.contextWith((context: Context.Context<InfrahubCredentials>) => {
+      const credential = Context.get(context, InfrahubCredentials)
+      return new CallerKey(fingerprints.credential(credential), branch, credential, Context.getOption(context, Tracer.ParentSpan))
     })
 
   /** Runs `effect` as the caller this key was made for: with its credential, under its span. */

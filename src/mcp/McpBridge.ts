@@ -1,6 +1,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js"
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -147,12 +148,16 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
         const sessions = yield* SessionBranches
         const recordSpans = yield* spansRecorded
         const baseAnnotations = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentLogAnnotations)
+        // One JSON Schema validator for every connection's server: the SDK would build an Ajv
+        // instance per server (per HTTP session), compiling its meta-schemas each time.
+        const jsonSchemaValidator = new AjvJsonSchemaValidator()
 
         const makeServer = (connection: ConnectionOptions): Server => {
           const server = new CheckedServer(
             { name: identity.name, version: identity.version },
             {
               capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+              jsonSchemaValidator,
               instructions:
                 "Infrahub is the infrastructure source of truth. Discover kinds with get_schema (or infrahub://schema) before querying; writes land on your own session branch and reach the default branch only through propose_changes and human review."
             }

@@ -216,8 +216,7 @@ export class ResourceRegistry extends Context.Tag("infrahub-mcp/ResourceRegistry
         if (uri.startsWith(SCHEMA_KIND_PREFIX) && uri.length > SCHEMA_KIND_PREFIX.length) {
           const wanted = decodeURIComponent(uri.slice(SCHEMA_KIND_PREFIX.length))
           return Effect.gen(function* () {
-            const schema = yield* catalog.forBranch(undefined, { revalidate: true })
-            const kind = yield* catalog.kind(wanted, undefined)
+            const { schema, kind } = yield* catalog.lookup(wanted, undefined, { revalidate: true })
             return contents("text/plain", toon(kindDetail(schema, kind)))
           })
         }

@@ -207,6 +207,42 @@ describe("SchemaCatalog kinds", () => {
   })
 })
 
+describe("SchemaCatalog.lookup", () => {
+  it.effect("gives a kind and its branch schema in one cache read; a kind loaded since comes with the schema it was found in", () => {
+    const infrahub = makeInfrahub()
+    return withCatalog(
+      infrahub,
+      Effect.gen(function* () {
+        const catalog = yield* SchemaCatalog
+        const first = yield* catalog.lookup("BuiltinTag", undefined)
+        expect([first.kind.kind, first.schema.hash]).toEqual(["BuiltinTag", "hash-1"])
+        expect(infrahub.took()).toEqual(["schema default as alice"])
+        Object.assign(infrahub.serve, { schema: SCHEMA_02, hash: "hash-2" })
+        const late = yield* catalog.lookup("CoreReadOnlyRepository", undefined)
+        // Not the stale schema the first read cached: filters must be resolved against the kind's own schema.
+        expect([late.kind.kind, late.schema.hash]).toEqual(["CoreReadOnlyRepository", "hash-2"])
+        expect(infrahub.took()).toEqual(["summary default as alice", "schema default as alice"])
+      })
+    )
+  })
+
+  it.effect("with revalidate, checks the hash once inside the freshness window", () => {
+    const infrahub = makeInfrahub()
+    return withCatalog(
+      infrahub,
+      Effect.gen(function* () {
+        const catalog = yield* SchemaCatalog
+        yield* catalog.lookup("BuiltinTag", undefined)
+        infrahub.took()
+        expect((yield* catalog.lookup("BuiltinTag", undefined, { revalidate: true })).kind.kind).toBe("BuiltinTag")
+        expect(infrahub.took()).toEqual(["summary default as alice"])
+        const unknown = yield* Effect.flip(catalog.lookup("NoSuchKind", undefined))
+        expect(unknown._tag).toBe("UnknownKind")
+      })
+    )
+  })
+})
+
 describe("SchemaCatalog entries", () => {
   it.effect("concurrent cold reads share one fetch per credential and branch, each made as its caller", () => {
     const infrahub = makeInfrahub()

@@ -52,8 +52,7 @@ export const nodeUpsert = makeTool({
       const catalog = yield* SchemaCatalog
       const sessions = yield* SessionBranches
       const client = yield* InfrahubClient
-      const schema = yield* catalog.forBranch(undefined)
-      const kind = yield* catalog.kind(args.kind, undefined)
+      const { schema, kind } = yield* catalog.lookup(args.kind, undefined)
       const creating = args.id === undefined && args.hfid === undefined
       if (kind.branchSupport === "agnostic") {
         return yield* new BranchAgnosticWrite({ targets: [`${kind.kind}${creating ? "Create" : "Update"}`] })

@@ -217,8 +217,7 @@ export const getNodes = makeTool({
   handler: (args) =>
     Effect.gen(function* () {
       const catalog = yield* SchemaCatalog
-      const schema = yield* catalog.forBranch(args.branch)
-      const kind = yield* catalog.kind(args.kind, args.branch)
+      const { schema, kind } = yield* catalog.lookup(args.kind, args.branch)
       const filters = yield* resolveFilters(kind, schema, args.filters ?? {}, args.partial_match)
       const base = { kind, filters, partialMatch: args.partial_match, detail: args.include_attributes ? "attributes" : "labels" } as const
       const page =
@@ -279,8 +278,7 @@ export const searchNodes = makeTool({
   handler: (args) =>
     Effect.gen(function* () {
       const catalog = yield* SchemaCatalog
-      const schema = yield* catalog.forBranch(args.branch)
-      const kind = yield* catalog.kind(args.kind, args.branch)
+      const { schema, kind } = yield* catalog.lookup(args.kind, args.branch)
       const page = yield* fetchPage(
         { kind, filters: [["any__value", args.query]], partialMatch: true, offset: 0, limit: args.limit, detail: "labels" },
         schema,

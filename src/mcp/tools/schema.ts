@@ -35,10 +35,9 @@ export const getSchema = makeTool({
   handler: (args) =>
     Effect.gen(function* () {
       const catalog = yield* SchemaCatalog
-      const schema = yield* catalog.forBranch(args.branch, { revalidate: true })
       const branch = args.branch ?? null
-      if (args.kind === undefined) return { branch, kinds: kindCatalog(schema) }
-      const kind = yield* catalog.kind(args.kind, args.branch)
+      if (args.kind === undefined) return { branch, kinds: kindCatalog(yield* catalog.forBranch(args.branch, { revalidate: true })) }
+      const { schema, kind } = yield* catalog.lookup(args.kind, args.branch, { revalidate: true })
       return { branch, detail: kindDetail(schema, kind) }
     })
 })
