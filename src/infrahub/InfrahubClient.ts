@@ -2,7 +2,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -18,6 +17,7 @@ import {
   InfrahubTimeout,
   InfrahubUnreachable
 } from "./errors.js"
+import { deadline } from "./deadline.js"
 import { PasswordSessions } from "./PasswordSessions.js"
 import { decodeAnswer, failureOf, GraphQLAnswer, InfoAnswer, isOk, VersionData } from "./responses.js"
 import { SchemaResponse, SchemaSummaryResponse } from "./schemaModel.js"
@@ -83,7 +83,6 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
     const http = (yield* HttpClient.HttpClient).pipe(HttpClient.mapRequest(HttpClientRequest.prependUrl(options.address)))
     const recordSpans = yield* spansRecorded
     const fn = fnIf(recordSpans)
-    const timeout = Duration.millis(options.timeoutMs)
 
     /**
      * One exchange with Infrahub. The body is read here, inside the timeout, so a connection that
@@ -94,10 +93,7 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, InfrahubUnreachable | InfrahubTimeout> =>
       http.execute(request).pipe(
         Effect.tap((response) => response.text),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new InfrahubTimeout({ address: options.address, timeoutMs: options.timeoutMs })
-        }),
+        deadline(options.timeoutMs, () => new InfrahubTimeout({ address: options.address, timeoutMs: options.timeoutMs })),
         Effect.catchTags({
           RequestError: (error) =>
             Effect.fail(new InfrahubUnreachable({ address: options.address, detail: error.cause ? String(error.cause) : error.message })),
