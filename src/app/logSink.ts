@@ -1,7 +1,7 @@
 /**
- * Log lines written in batches: lines logged in one turn of the event loop leave in one write. A
+ * Log lines written in batches: lines logged before the scheduled flush runs leave in one write. A
  * write to stderr is a system call, synchronous for pipes and files, and a busy server logs a line
- * per tool call; batching them costs a line at most one turn of delay.
+ * per tool call; batching them costs a line at most the schedule's delay.
  */
 export interface LineSink {
   /** Queues one line (without its newline). */

@@ -4,14 +4,18 @@ import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import { makeLineSink } from "./logSink.js"
 
+/** How long a log line may wait for others to share its write. */
+const LOG_BATCH_MS = 50
+
 /**
- * stderr, written in batches (one write per turn of the event loop, or per 64 KiB): a line per tool
- * call would otherwise be a system call per tool call. What is still queued when the process exits
- * is written on its way out (writes to pipes and files are synchronous then).
+ * stderr, written in batches (every 50 ms, or per 64 KiB): a line per tool call would otherwise be a
+ * system call per tool call (stderr writes to pipes and files are synchronous), and a client calling
+ * tools one after another gives every event-loop turn a line of its own. What is still queued when
+ * the process exits is written on its way out.
  */
 const stderrSink = makeLineSink({
   output: (text) => void process.stderr.write(text),
-  schedule: (flush) => void setImmediate(flush).unref(),
+  schedule: (flush) => void setTimeout(flush, LOG_BATCH_MS).unref(),
   maxBufferedChars: 64 * 1024
 })
 process.once("exit", stderrSink.flush)
