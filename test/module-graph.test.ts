@@ -97,3 +97,44 @@ describe("src module graph", () => {
     expect(importsUpTheLayers(srcGraph())).toEqual([])
   })
 })
+
+/** Value imports (not `import type`) and re-exports of a file, relative and bare, static only. */
+const staticValueImportsOf = (file: string): ReadonlyArray<string> =>
+  [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+"([^"]+)"/gms)].map((match) => match[1] ?? "")
+
+/** The packages (bare specifiers) the entries load, following static imports only (not `import()`). */
+const packagesLoadedBy = (entries: ReadonlyArray<string>): ReadonlySet<string> => {
+  const seen = new Set<string>()
+  const packages = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    for (const specifier of staticValueImportsOf(file)) {
+      if (specifier.startsWith(".")) visit(resolve(dirname(file), specifier.replace(/\.js$/, ".ts")))
+      else packages.add(specifier)
+    }
+  }
+  for (const entry of entries) visit(join(root, entry))
+  return packages
+}
+
+/** What `infrahub-mcp` evaluates to serve over stdio or HTTP: the CLI, then (on demand) the server and its transports. */
+const SERVER_MODULES = ["main.ts", "app/serve.ts", "app/stdio.ts", "app/http.ts"]
+
+describe("what a server loads at start", () => {
+  it("follows static value imports to the packages (the check can fail)", () => {
+    expect(packagesLoadedBy(SERVER_MODULES)).toContain("@modelcontextprotocol/sdk/server/index.js")
+    expect(packagesLoadedBy(["auth/oidc/OidcProxyLive.ts"])).toContain("jose")
+  })
+
+  // Each costs start-up time (module evaluation) that only some configurations or commands need:
+  // jose with the OIDC proxy (auth mode oidc), ioredis with a shared state store, OTLP with
+  // telemetry on, graphql-js whole (the sandbox's executor), undici's client until the first
+  // Infrahub request. They load on first use.
+  it.each(["jose", "ioredis", "@effect/opentelemetry/Otlp", "graphql", "@effect/platform-node/NodeHttpClient"])(
+    "does not load %s before it is used",
+    (name) => {
+      expect([...packagesLoadedBy(SERVER_MODULES)].filter((specifier) => specifier === name)).toEqual([])
+    }
+  )
+})

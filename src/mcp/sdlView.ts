@@ -1,12 +1,8 @@
-import {
-  type FieldDefinitionNode,
-  type InputValueDefinitionNode,
-  Kind,
-  parse,
-  print,
-  type TypeDefinitionNode,
-  type TypeNode
-} from "graphql"
+// graphql-js by module: its index would load the whole executor and type system at start-up.
+import type { FieldDefinitionNode, InputValueDefinitionNode, TypeDefinitionNode, TypeNode } from "graphql/language/ast.js"
+import { Kind } from "graphql/language/kinds.js"
+import { parse } from "graphql/language/parser.js"
+import { print } from "graphql/language/printer.js"
 
 /**
  * One type's slice of Infrahub's GraphQL SDL. The whole document is over a megabyte for a real
