@@ -1,35 +1,83 @@
 import { Readable } from "node:stream"
-import type { ReadableStream as NodeWebStream } from "node:stream/web"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 
 /** An SSE comment: clients ignore it, and writing it sends the response headers. */
 const OPENING = new TextEncoder().encode(": stream open\n\n")
 
-/** The web stream as a Node stream, optionally behind the opening comment. Destroying it cancels the web stream. */
-const nodeStreamOf = (body: ReadableStream<Uint8Array>, openAtOnce: boolean): Readable => {
-  const web = body as NodeWebStream<Uint8Array>
-  if (!openAtOnce) return Readable.fromWeb(web)
-  return Readable.from(
-    (async function* () {
-      yield OPENING
-      yield* web
-    })(),
-    { objectMode: false }
-  )
+/** Events larger than this are not inspected (see `isFinalAnswer`): they are streamed as they come. */
+const INSPECTED_EVENT_BYTES = 64 * 1024
+
+const decoder = new TextDecoder()
+
+/**
+ * Whether an SSE event (the SDK writes one event per chunk) carries a JSON-RPC response rather than
+ * a notification or a request of the server's: a response ends the answer to a single request.
+ */
+const isFinalAnswer = (event: Uint8Array): boolean => {
+  if (event.byteLength > INSPECTED_EVENT_BYTES) return false
+  const data = decoder.decode(event).split("\n").find((line) => line.startsWith("data: "))
+  if (data === undefined) return false
+  try {
+    const message: unknown = JSON.parse(data.slice(6))
+    return typeof message === "object" && message !== null && "id" in message && !("method" in message)
+  } catch {
+    return false
+  }
 }
 
 /**
+ * The rest of a web stream as a Node stream, after the chunks already read. Destroying it (the client
+ * went away) cancels the web stream, so the SDK drops its side too.
+ */
+const nodeStreamOf = (reader: ReadableStreamDefaultReader<Uint8Array>, pending: Array<Uint8Array>): Readable =>
+  new Readable({
+    read() {
+      const next = pending.shift()
+      if (next !== undefined) {
+        this.push(next)
+        return
+      }
+      reader.read().then(
+        ({ done, value }) => this.push(done ? null : value),
+        (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error)))
+      )
+    },
+    destroy(error, callback) {
+      reader.cancel(error ?? undefined).then(
+        () => callback(error),
+        () => callback(error)
+      )
+    }
+  })
+
+/**
+ * A POST's SSE answer. When its first event is the response itself (a call that sent no progress or
+ * log notification first, the usual case) the SDK has closed the stream right after it, so the
+ * answer goes out whole, in one write with its headers; otherwise the events are piped as they come.
+ * Interrupted (the client went away) while waiting, it cancels the stream.
+ */
+const postAnswer = (body: ReadableStream<Uint8Array>): Effect.Effect<Uint8Array | Readable> =>
+  Effect.promise(async (signal) => {
+    const reader = body.getReader()
+    signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined), { once: true })
+    const first = await reader.read()
+    if (first.done) return new Uint8Array(0)
+    if (!isFinalAnswer(first.value)) return nodeStreamOf(reader, [first.value])
+    const next = await reader.read()
+    return next.done ? first.value : nodeStreamOf(reader, [first.value, next.value])
+  })
+
+/**
  * The SDK transport's web `Response` as the platform's response, converted once: the headers to a
- * record, a JSON answer read whole (one write with its headers), an SSE answer piped to the socket
- * as the SDK writes it (a Node stream: the platform pipes it without running an Effect stream per
- * chunk, and a client that goes away cancels the SDK's stream).
+ * record, a JSON answer read whole (one write with its headers), a POST's SSE answer whole when it is
+ * one event (`postAnswer`), any other SSE stream piped to the socket as the SDK writes it (a Node
+ * stream: the platform pipes it without running an Effect stream per chunk).
  *
  * `openAtOnce` (the standalone `GET /mcp` stream) starts the stream with a comment, so its headers go
  * out at once: Node holds a response's headers until its first body write, and the SDK writes
  * nothing on that stream until a server message (or its keep-alive, 15 s later), so clients and
- * proxies would wait that long for the stream to open. A POST's stream carries its answer soon, so
- * it does without.
+ * proxies would wait that long for the stream to open.
  */
 export const toServerResponse = (response: Response, openAtOnce: boolean): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   const headers: Record<string, string> = {}
@@ -40,7 +88,10 @@ export const toServerResponse = (response: Response, openAtOnce: boolean): Effec
   const body = response.body
   if (body === null) return Effect.succeed(HttpServerResponse.empty(options))
   if ((headers["content-type"] ?? "").startsWith("text/event-stream")) {
-    return Effect.succeed(HttpServerResponse.raw(nodeStreamOf(body, openAtOnce), options))
+    if (openAtOnce) return Effect.succeed(HttpServerResponse.raw(nodeStreamOf(body.getReader(), [OPENING]), options))
+    return Effect.map(postAnswer(body), (answer) =>
+      answer instanceof Readable ? HttpServerResponse.raw(answer, options) : HttpServerResponse.uint8Array(answer, options)
+    )
   }
   return Effect.map(
     Effect.promise(() => response.arrayBuffer()),

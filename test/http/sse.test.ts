@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect } from "effect"
+import { Readable } from "node:stream"
+import { Effect, Fiber } from "effect"
 import { toServerResponse } from "../../src/http/sse.js"
 
 /** What a client receives for the converted response: status, headers and the body's text. */
@@ -47,6 +48,49 @@ describe("toServerResponse (the SDK's web Response, converted once)", () => {
       const events = ["event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n", "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1}\n\n"]
       const answer = yield* toServerResponse(sseResponse(events), false)
       expect(yield* received(answer)).toEqual({ status: 200, type: "text/event-stream", session: "s-1", text: events.join("") })
+    })
+  )
+
+  it.effect("sends a one-event answer (the response alone) whole, as one body", () =>
+    Effect.gen(function* () {
+      const event = "event: message\ndata: {\"result\":{},\"jsonrpc\":\"2.0\",\"id\":1}\n\n"
+      const answer = yield* toServerResponse(sseResponse([event]), false)
+      expect(answer.body._tag).toBe("Uint8Array")
+      expect(yield* received(answer)).toEqual({ status: 200, type: "text/event-stream", session: "s-1", text: event })
+    })
+  )
+
+  it.effect("pipes an answer that starts with a notification, so the client sees it before the response exists", () =>
+    Effect.gen(function* () {
+      let send: (text: string) => void = () => undefined
+      let close: () => void = () => undefined
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          send = (text) => controller.enqueue(new TextEncoder().encode(text))
+          close = () => controller.close()
+        }
+      })
+      send("event: message\ndata: {\"method\":\"notifications/progress\",\"params\":{},\"jsonrpc\":\"2.0\"}\n\n")
+      const answer = yield* toServerResponse(new Response(body, { headers: { "content-type": "text/event-stream" } }), false)
+      expect(answer.body._tag).toBe("Raw")
+      const stream = (answer.body as { readonly body: unknown }).body as Readable
+      const firstChunk = yield* Effect.promise(() => new Promise<string>((resolve) => stream.once("data", (chunk: Buffer) => resolve(chunk.toString()))))
+      expect(firstChunk).toContain("notifications/progress")
+      send("event: message\ndata: {\"result\":{},\"jsonrpc\":\"2.0\",\"id\":1}\n\n")
+      close()
+    })
+  )
+
+  it.effect("a client that goes away while the answer is pending cancels the SDK's stream", () =>
+    Effect.gen(function* () {
+      let cancelled = false
+      const body = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) })
+      const fiber = yield* Effect.fork(toServerResponse(new Response(body, { headers: { "content-type": "text/event-stream" } }), false))
+      // Once the answer is being read (the stream is locked to its reader), the client goes away.
+      while (!body.locked) yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      expect(cancelled).toBe(true)
     })
   )
 
