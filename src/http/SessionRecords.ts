@@ -33,8 +33,10 @@ export const initializeParams = (body: unknown): Option.Option<unknown> =>
 export const requestedLogLevel = (body: unknown): Option.Option<string> =>
   Option.fromNullable(
     messagesOf(body)
+      // The method first: every request passes here, and only this one needs the schema check.
+      .filter((message) => typeof message === "object" && message !== null && "method" in message && message.method === "logging/setLevel")
       .flatMap((message) => {
-        if (!isJSONRPCRequest(message) || message.method !== "logging/setLevel") return []
+        if (!isJSONRPCRequest(message)) return []
         const level = LoggingLevelSchema.safeParse(message.params?.["level"])
         return level.success ? [level.data] : []
       })
