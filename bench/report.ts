@@ -339,42 +339,46 @@ const scalingReading = (report: Report): string => {
 const COST_NOTES = `## Where the cost goes
 
 Profiles from \`npm run bench:profile\` (an unminified bundle under \`node --cpu-prof\`, HTTP sessions in a
-closed loop, only the timed window's samples) and \`strace -c\` on both servers (1 HTTP session, 200 calls):
+closed loop, only the timed window's samples; \`BENCH_PROFILE_KEEP=<folder>\` keeps the raw profiles) and
+\`npx tsx bench/inprocess.ts\` (the SDK client over an in-memory transport to a build's bridge and tool
+pipeline, two builds interleaved in one process):
 
-- **System calls are not the difference.** Per \`get_session_info\` call both servers make one \`writev\`
-  and one \`write\` (the SSE answer and its end) and one \`read\`; per \`get_nodes\` two of each. What
-  differs is \`futex\` (6.1 against 1.9 per call) and \`mmap\`/\`munmap\` (0.5 against 0.06): V8's
-  garbage-collector threads waking and pages churning, i.e. **allocation per call**.
-- **The Effect runtime and the garbage it makes** are most of the rest: fiber run loop, fiber refs,
-  contexts and spans 30–40 % of the server's busy time, the collector 5–10 %. Our own modules are each
-  under 2 %; the SDK's zod validation about 3 %; building the web \`Request\` the SDK transport needs 3–4 %.
-- **What this round removed** (one process, same tool call through the registry, interleaved, on the
-  shared machine): 243 µs CPU per call before, 191 µs with the per-tool pipeline built once (decoder,
-  encoder, metrics tagged once: a metric tagged twice missed Effect's registry cache on every update),
-  one request context instead of three \`provideService\` copies; 167 µs with the tracer off when no OTLP
-  exporter is configured (a recorded span costs clock reads, attribute maps and links).
-  Over HTTP also: the SDK's web \`Response\` converted once (no extra \`TransformStream\` and \`Response\`
-  per POST; the opening SSE comment only on the standalone GET stream), the web \`Request\` built from
-  the Node header record directly, audit and other log lines written once per event-loop turn instead of
-  one \`write\` each (flushed when the process exits), the credential fingerprint kept per credential
-  object, and \`StateStore\` groups (a session's place, renewed on every request) scanned for expired
-  members only when one is due instead of on every request (that scan grew with the number of sessions).
-- **Over HTTP, end to end** (\`npm run bench:compare\` against main as merged, e88c02a, built alike;
-  alternating 3 s windows on one sandbox, 4 rounds each, 1-minute load 30 on the 2 cores): server CPU per
-  call, this ÷ main, at 1 / 10 / 50 sessions: \`get_session_info\` 0.91 / 0.98 / 0.93×, \`get_nodes\`
-  0.94 / 0.84 / 0.73×. The pipeline is only part of a call (the HTTP server, the SDK transport and its zod
-  checks, undici towards Infrahub take the rest), and on a machine this loaded a few per cent is noise.
-- **Why CPU per call could rise with sessions**: the per-request scan of the session group grew with the
-  number of sessions (fixed); the rest that grows is garbage collection: more requests in flight means more
-  live young objects at each scavenge (copied, some promoted to the old generation). The SDK server and
-  transport kept per session cost memory, not CPU per call; there are no timers per session unless
-  \`INFRAHUB_MCP_PING_INTERVAL_MS\` is set.
-- **Idle RSS**: about 47 MiB of it is the Node binary's own pages (shared, the same for the baseline). After
-  warm-up V8 has grown its young generation to its default maximum (two 16 MiB semi-spaces): with
-  \`NODE_OPTIONS=--max-semi-space-size=1\` the HTTP server idles at about 116 MiB instead of 148 MiB
-  (measured once, not in this run). The remainder is the bundle's compiled code, Effect's runtime and the
-  schema cache. A flag in \`NODE_OPTIONS\` is the operator's choice (it trades memory for more frequent
-  young-generation collections); the launcher does not set it.`
+- **What is left is per-call work of the Effect runtime**, spread thin: no function of ours is above 2 % of
+  the server's busy time. In one process, a \`get_session_info\` call costs about 75 µs of CPU when the SDK
+  answers with a constant (the SDK's floor, client included), about 180 µs through the bridge with a
+  constant program (its fiber, request context, metrics and the workspace's renewal), about 280–430 µs
+  through the whole pipeline and handler. Each \`provideService\` copies the context (5–10 µs with
+  our ~45 services); a \`yield*\` costs about 0.4 µs; a request's fiber about 3–7 µs.
+- **This round removed** (measured against \`a3daefe\`, built alike): over HTTP (\`npm run bench:compare\`,
+  alternating 2 s windows, 4 rounds) server CPU per call, this ÷ before, at 1 / 10 / 50 sessions:
+  \`get_session_info\` 0.44 / 0.32 / 0.31×, \`get_nodes\` 0.66 / 0.45 / 0.43×; calls/s at 50 sessions
+  436 → 1153 (\`get_session_info\`) and 229 → 420 (\`get_nodes\`). In one process: 0.52× and 0.77×.
+  Where it came from: \`/mcp\` reads its bounded body itself (no rebuilt web \`Request\` read back through
+  web streams); a POST's SSE answer that is the response alone goes out in one write, other SSE answers
+  are piped as Node streams (no Effect \`Stream\` per chunk); no span at all when no exporter reads them
+  (the platform's request span copied and redacted every header; \`Effect.fn\` captured a stack trace per
+  call); the tool pipeline's pure steps (decode, encode, size check) are plain functions around the
+  handler's one effect; \`SchemaCatalog.lookup\` reads the cache once per call instead of twice; the
+  parent-span read no longer builds a \`NoSuchElementException\` (with its stack trace) per cache lookup;
+  Infrahub requests are timed by one Node timer around one forked fiber instead of
+  \`Effect.timeoutFail\`'s race of two fibers and a fiber-ref merge; workspace fingerprints (an HMAC) are
+  remembered; log lines are written every 50 ms instead of once per event-loop turn (a client calling
+  tools one after another made each call a synchronous \`write\` to stderr); one Ajv instance for every
+  session's SDK server instead of one per session.
+- **Start-up**: the bundle's compilation is about a quarter of it and module evaluation another quarter;
+  the OIDC proxy (jose and its endpoints) and graphql-js's index no longer load unless used (a test follows
+  the static imports), which took about 35 ms of module evaluation off a stdio start in a profile. On Node ≥ 22.1 the launcher's
+  compile cache removes most of the compilation.
+- **Why CPU per call could rise with sessions**: garbage collection: more requests in flight means more
+  live young objects at each scavenge. The SDK server and transport kept per session cost memory, not CPU
+  per call; there are no timers per session unless \`INFRAHUB_MCP_PING_INTERVAL_MS\` is set.
+- **Idle RSS**: right after start the stdio server holds about 86 MiB (the bare server 71); after a few
+  hundred calls V8 has grown its young generation to two 16 MiB semi-spaces in both, and the rest of the
+  gap is our larger old generation (the bundle's code and source, Effect, the schema cache: +7 MiB) and
+  memory outside the JS heap that grows with optimised code (+12 MiB: compiler zones kept by the
+  allocator). \`NODE_OPTIONS=--max-semi-space-size=1\` takes about 20 MiB off (measured once, not in this
+  run); it trades memory for more frequent young-generation collections, so it is the operator's choice
+  and the launcher does not set it.`
 
 export const renderReport = (report: Report): string => {
   const { machine, config, cold } = report
