@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Readable } from "node:stream"
+import type { Readable } from "node:stream"
 import { Effect, Fiber } from "effect"
 import { toServerResponse } from "../../src/http/sse.js"
 
