@@ -348,7 +348,10 @@ pipeline, two builds interleaved in one process):
   answers with a constant (the SDK's floor, client included), about 180 µs through the bridge with a
   constant program (its fiber, request context, metrics and the workspace's renewal), about 280–430 µs
   through the whole pipeline and handler. Each \`provideService\` copies the context (5–10 µs with
-  our ~45 services); a \`yield*\` costs about 0.4 µs; a request's fiber about 3–7 µs.
+  our ~45 services); a \`yield*\` costs about 0.4 µs; a request's fiber about 3–7 µs. Over stdio,
+  per \`get_session_info\` call (3 000 calls, per-thread CPU from \`/proc\`): the main thread 377 µs
+  against the bare server's 157, V8's other threads (garbage collection; deoptimisations are not it:
+  15 in the whole run) 190 µs against 63. **Allocation per call** is what to cut next.
 - **This round removed** (measured against \`a3daefe\`, built alike): over HTTP (\`npm run bench:compare\`,
   alternating 2 s windows, 4 rounds) server CPU per call, this ÷ before, at 1 / 10 / 50 sessions:
   \`get_session_info\` 0.44 / 0.32 / 0.31×, \`get_nodes\` 0.66 / 0.45 / 0.43×; calls/s at 50 sessions
