@@ -2,7 +2,7 @@
 // by plain fetch where the wire itself is the subject (statuses, JSON bodies, headers).
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js"
+import { CallToolResultSchema, LATEST_PROTOCOL_VERSION, type Progress } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectHttp, type HttpServerProcess, startHttpServer } from "../support/mcp.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
@@ -110,6 +110,28 @@ describe("a server with default session limits", () => {
     const error = toolError(await call(first, "get_nodes", { kind: "Nope" }))
     expect(error).toMatch(/Valid kinds: .*\bDcimDevice\b/)
     expect(remediationOf(error)).toMatch(/^Remediation: /)
+  })
+
+  it("streams a call's progress notifications as they happen, before its answer exists", async () => {
+    const client = await connectHttp(server.url)
+    clients.push(client)
+    // Infrahub holds the first page for a minute: the announcement sent before that request can only
+    // reach the client now if the POST's SSE stream carries events as they come, not with the answer.
+    addFault(sandbox, { path: "^/graphql", latencyMs: 60_000, times: 1 })
+    const cancel = new AbortController()
+    const firstProgress = new Promise<Progress>((resolve) => {
+      const pending = client.callTool({ name: "get_nodes", arguments: { kind: "InterfacePhysical", limit: -1 } }, CallToolResultSchema, {
+        onprogress: (update) => {
+          resolve(update)
+          cancel.abort()
+        },
+        signal: cancel.signal
+      })
+      pending.catch(() => undefined)
+    })
+    expect(await firstProgress).toEqual({ progress: 0, message: "Fetching all InterfacePhysical" })
+    // A call without notifications on the same session: its answer is the response alone, sent whole.
+    expect(structured<{ count: number }>(await call(client, "get_nodes", { kind: "InterfacePhysical", limit: 1 })).count).toBe(1)
   })
 
   it("closes a session on DELETE (SDK terminateSession); its id is then unknown", async () => {
