@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
+import { cliBundleOptions } from "../scripts/build.js"
 import { readyUrl } from "./readyLine.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { measureThroughput, openSessions } from "./throughput.js"
@@ -36,18 +37,8 @@ interface CpuProfile {
   readonly timeDeltas: ReadonlyArray<number>
 }
 
-/** The same bundle as `npm run build`, without whitespace minification: esbuild then marks each module's start. */
-const buildProfileBundle = () =>
-  esbuild.build({
-    entryPoints: [join(ROOT, "src/main.ts")],
-    outfile: PROFILE_BUNDLE,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20.10",
-    banner: { js: 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);' },
-    logLevel: "warning"
-  })
+/** The same bundle as `npm run build`, without whitespace minification (esbuild then marks each module's start) or map. */
+const buildProfileBundle = () => esbuild.build({ ...cliBundleOptions(PROFILE_BUNDLE), minifyWhitespace: false, sourcemap: false })
 
 /** Bundle line → the module it came from, from esbuild's `// path` markers. */
 const moduleIndex = (bundle: string) => {

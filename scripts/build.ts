@@ -55,10 +55,11 @@ const sandboxDataFromDisk: esbuild.Plugin = {
   }
 }
 
-const bundleCli = () =>
-  esbuild.build({
+/** How the CLI is bundled into `outfile` (a file in dist/, where the bundle's relative paths resolve). */
+export const cliBundleOptions = (outfile: string) =>
+  ({
     entryPoints: [resolve(SRC, "main.ts")],
-    outfile: BUNDLE,
+    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -73,7 +74,9 @@ const bundleCli = () =>
     sourcemap: "linked",
     sourcesContent: false,
     logLevel: "warning"
-  }).then(() => mapOwnSourcesOnly(`${BUNDLE}.map`))
+  }) satisfies esbuild.BuildOptions
+
+const bundleCli = () => esbuild.build(cliBundleOptions(BUNDLE)).then(() => mapOwnSourcesOnly(`${BUNDLE}.map`))
 
 /** A source map as esbuild writes it without `sourcesContent`. */
 interface SourceMap {
