@@ -1,8 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Logger, LogLevel, Option } from "effect"
+import { Context, Effect, Either, Layer, Option } from "effect"
 import { Fingerprints } from "../../src/auth/fingerprint.js"
-import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
 import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
 import { Branches } from "../../src/infrahub/Branches.js"
 import { isCallerError } from "../../src/infrahub/errors.js"
@@ -10,7 +9,7 @@ import { InfrahubClient } from "../../src/infrahub/InfrahubClient.js"
 import { AccessPolicy, type AccessPolicyOptions } from "../../src/mcp/AccessPolicy.js"
 import { PromptRegistry } from "../../src/mcp/PromptRegistry.js"
 import { DEFAULT_BRANCH_PATTERN, parsePattern } from "../../src/session/branchPattern.js"
-import { RequestContext } from "../../src/session/RequestContext.js"
+import { asRequest } from "../support/requestScope.js"
 import { SessionBranches } from "../../src/session/SessionBranches.js"
 import { memoryStoreLayer } from "../../src/state/memoryStore.js"
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js"
@@ -57,15 +56,7 @@ const stack = (policy: AccessPolicyOptions) => {
 }
 
 /** Runs `self` as a request of `who` in workspace `ws`, with the sandbox admin's credential. */
-const as =
-  (who: PrincipalShape, workspace = "ws") =>
-  <A, E>(self: Effect.Effect<A, E, InfrahubCredentials | Principal | RequestContext>): Effect.Effect<A, E> =>
-    self.pipe(
-      Effect.provideService(InfrahubCredentials, apiToken(sandbox.token)),
-      Effect.provideService(Principal, who),
-      Effect.provideService(RequestContext, RequestContext.detached(workspace)),
-      Logger.withMinimumLogLevel(LogLevel.None)
-    )
+const as = (who: PrincipalShape, workspace = "ws") => asRequest(sandbox.token, who, workspace)
 
 const textOf = (rendered: { readonly messages: ReadonlyArray<{ readonly content: { readonly text: string } }> }): string => {
   expect(rendered.messages).toHaveLength(1)

@@ -1,13 +1,12 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Logger, LogLevel, Option, TestClock, Tracer } from "effect"
+import { Context, Effect, Either, Layer, Option, TestClock, Tracer } from "effect"
 import { Fingerprints } from "../../src/auth/fingerprint.js"
-import { apiToken, InfrahubCredentials } from "../../src/auth/InfrahubCredentials.js"
-import { Principal, type PrincipalShape } from "../../src/auth/Principal.js"
+import type { PrincipalShape } from "../../src/auth/Principal.js"
 import { Branches } from "../../src/infrahub/Branches.js"
 import { InfrahubGraphQLError, InfrahubTimeout, InfrahubUnreachable } from "../../src/infrahub/errors.js"
 import { InfrahubClient } from "../../src/infrahub/InfrahubClient.js"
-import { RequestContext } from "../../src/session/RequestContext.js"
+import { asRequest } from "../support/requestScope.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../../src/session/branchPattern.js"
 import { SessionBranches } from "../../src/session/SessionBranches.js"
 import { makeMemoryStore } from "../../src/state/memoryStore.js"
@@ -55,15 +54,7 @@ const replica = (store: StateStoreShape, source = DEFAULT_BRANCH_PATTERN) =>
   ).pipe(Effect.map((context) => Context.get(context, SessionBranches)))
 
 /** Runs `self` as a request of `who` in `workspace`, with the sandbox admin's credential. */
-const as =
-  (who: PrincipalShape, workspace: string) =>
-  <A, E>(self: Effect.Effect<A, E, InfrahubCredentials | Principal | RequestContext>): Effect.Effect<A, E> =>
-    self.pipe(
-      Effect.provideService(InfrahubCredentials, apiToken(sandbox.token)),
-      Effect.provideService(Principal, who),
-      Effect.provideService(RequestContext, RequestContext.detached(workspace)),
-      Logger.withMinimumLogLevel(LogLevel.None)
-    )
+const as = (who: PrincipalShape, workspace: string) => asRequest(sandbox.token, who, workspace)
 
 const createTag = (name: string) => (branch: string) =>
   Effect.promise(() => sandbox.graphql(`mutation { BuiltinTagCreate(data: { name: { value: ${JSON.stringify(name)} } }) { ok } }`, branch))
