@@ -16,10 +16,13 @@ const decoder = new TextDecoder()
  */
 const isFinalAnswer = (event: Uint8Array): boolean => {
   if (event.byteLength > INSPECTED_EVENT_BYTES) return false
-  const data = decoder.decode(event).split("\n").find((line) => line.startsWith("data: "))
+  const data = decoder.decode(event).split("\n").find((line) => line.startsWith("data: "))?.slice(6)
   if (data === undefined) return false
+  // The SDK writes a result first and a notification's method first: most events need no parse.
+  if (data.startsWith('{"result":')) return true
+  if (data.startsWith('{"method":')) return false
   try {
-    const message: unknown = JSON.parse(data.slice(6))
+    const message: unknown = JSON.parse(data)
     return typeof message === "object" && message !== null && "id" in message && !("method" in message)
   } catch {
     return false
