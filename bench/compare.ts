@@ -10,13 +10,10 @@ import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { BIN } from "../test/support/mcp.js"
 import { readyUrl } from "./readyLine.js"
+import { THROUGHPUT_TOOLS } from "./config.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { measureThroughput, openSessions } from "./throughput.js"
 
-const TOOLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
-  ["get_session_info", {}],
-  ["get_nodes", { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }]
-]
 
 const startServer = async (bin: string, env: Readonly<Record<string, string>>) => {
   const child = spawn(process.execPath, [bin, "--transport", "streamable-http", "--port", "0"], {
@@ -44,7 +41,7 @@ const main = async () => {
     console.log("| Sessions | Tool | CPU ms / call, other | CPU ms / call, this | this ÷ other | calls/s, other | calls/s, this |")
     console.log("|---|---|---|---|---|---|---|")
     for (const sessions of sessionCounts) {
-      for (const [tool, args] of TOOLS) {
+      for (const { id: tool, args } of THROUGHPUT_TOOLS) {
         const open = { other: await openSessions(servers.other.url, sessions), this: await openSessions(servers.this.url, sessions) }
         const cpu = { other: [] as Array<number>, this: [] as Array<number> }
         const rate = { other: [] as Array<number>, this: [] as Array<number> }

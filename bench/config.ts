@@ -1,3 +1,12 @@
+/** The `get_nodes` call every benchmark makes (devices of one site, with the total). */
+export const GET_NODES_ARGS = { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }
+
+/** The calls timed under load: one that needs no Infrahub request, and one that needs one. */
+export const THROUGHPUT_TOOLS = [
+  { id: "get_session_info", args: {} },
+  { id: "get_nodes", args: GET_NODES_ARGS }
+] as const
+
 /** How much to measure. The defaults keep `npm run bench` to a few minutes on a small machine. */
 export interface BenchConfig {
   /** Timed calls per series. */

@@ -22,15 +22,12 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Logging from "../src/app/logging.js"
 import type * as Serve from "../src/app/serve.js"
 import type * as Library from "../src/index.js"
+import { THROUGHPUT_TOOLS } from "./config.js"
 import { startSandboxProcess } from "./sandbox.js"
 
 const rounds = Number(process.env["BENCH_INPROCESS_ROUNDS"] ?? "8")
 const block = Number(process.env["BENCH_INPROCESS_BLOCK"] ?? "300")
 
-const TOOLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
-  ["get_session_info", {}],
-  ["get_nodes", { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }]
-]
 
 /** One build's server, connected to its own SDK client. */
 const connect = async (dist: string) => {
@@ -70,7 +67,7 @@ const main = async () => {
     console.log(`| Tool | ${servers.map(([name]) => `CPU µs / call, ${name}`).join(" | ")} |${servers.length > 1 ? " this ÷ other |" : ""}`)
     console.log(`|---|${servers.map(() => "---|").join("")}${servers.length > 1 ? "---|" : ""}`)
     const only = process.env["BENCH_INPROCESS_ONLY"]
-    for (const [tool, args] of TOOLS.filter(([name]) => only === undefined || only === name)) {
+    for (const { id: tool, args } of THROUGHPUT_TOOLS.filter(({ id }) => only === undefined || only === id)) {
       const spent = new Map(servers.map(([name]) => [name, 0]))
       for (const [, server] of servers) for (let index = 0; index < block; index++) await server.client.callTool({ name: tool, arguments: args })
       for (let round = 0; round < rounds; round++) {

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
 import { cliBundleOptions } from "../scripts/build.js"
 import { readyUrl } from "./readyLine.js"
+import { THROUGHPUT_TOOLS } from "./config.js"
 import { startSandboxProcess } from "./sandbox.js"
 import { measureThroughput, openSessions } from "./throughput.js"
 
@@ -21,10 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url))
 /** In dist/, next to the real bundle, so `../package.json` resolves as it does for dist/main.js. */
 const PROFILE_BUNDLE = join(ROOT, "dist/main.profile.js")
 
-const TOOL_ARGS: Readonly<Record<string, Record<string, unknown>>> = {
-  get_session_info: {},
-  get_nodes: { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }
-}
+const TOOL_ARGS: Readonly<Record<string, Record<string, unknown>>> = Object.fromEntries(THROUGHPUT_TOOLS.map(({ id, args }) => [id, args]))
 
 interface CpuProfile {
   readonly nodes: ReadonlyArray<{

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { startLoadBalancer } from "../test/support/haproxy.js"
 import { startTestRedis } from "../test/support/redis.js"
 import { type Cluster, startCluster } from "../test/support/replicas.js"
-import { readBenchConfig } from "./config.js"
+import { readBenchConfig, THROUGHPUT_TOOLS } from "./config.js"
 import { cpuMs } from "./cpu.js"
 import { describeMachine } from "./machine.js"
 import { startSandboxProcess } from "./sandbox.js"
@@ -19,10 +19,6 @@ import { measureThroughput, openSessions, type Sessions, type ThroughputResult }
 export const SECTION_TITLE = "## Replicas (2 behind HAProxy against 1, state in Valkey/Redis)"
 
 const SESSIONS = 50
-const TOOLS = [
-  { id: "get_session_info", args: {} },
-  { id: "get_nodes", args: { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } } }
-] as const
 
 type Setup = "two" | "one" | "memory"
 const SETUP_LABEL: Readonly<Record<Setup, string>> = {
@@ -105,7 +101,7 @@ export const benchReplicas = async (options: ReplicaBenchOptions): Promise<strin
 
     const rows: Array<ReplicaRow> = []
     let turn = 0
-    for (const tool of TOOLS) {
+    for (const tool of THROUGHPUT_TOOLS) {
       for (const { target, sessions } of rotate(open, turn++)) {
         await measureThroughput(sessions, undefined, tool.id, tool.args, 0.5) // warm-up window, not recorded
         const before = totalCpu(target.pids())
@@ -132,7 +128,7 @@ const renderSection = (rows: ReadonlyArray<ReplicaRow>, seconds: number): string
   const machine = describeMachine()
   const find = (setup: Setup, tool: string) => rows.find((row) => row.setup === setup && row.tool === tool)
   const order: ReadonlyArray<Setup> = ["two", "one", "memory"]
-  const sorted = TOOLS.flatMap((tool) => order.flatMap((setup) => rows.filter((row) => row.tool === tool.id && row.setup === setup)))
+  const sorted = THROUGHPUT_TOOLS.flatMap((tool) => order.flatMap((setup) => rows.filter((row) => row.tool === tool.id && row.setup === setup)))
   const body = sorted.map((row) => {
     const one = find("one", row.tool)
     return [

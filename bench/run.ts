@@ -16,7 +16,7 @@ import { connectHttp, connectStdio, startHttpServer, textOf } from "../test/supp
 import { type FilterValue, nodesDocument } from "./baseline/documents.js"
 import { compileBaseline, connectScriptStdio, startBaselineHttp } from "./baseline/launch.js"
 import { coldStart } from "./cold.js"
-import { type BenchConfig, readBenchConfig } from "./config.js"
+import { type BenchConfig, GET_NODES_ARGS, readBenchConfig, THROUGHPUT_TOOLS } from "./config.js"
 import { type DirectClient, makeDirectClient } from "./direct.js"
 import { benchLargeReads } from "./large.js"
 import { describeMachine, residentMiB } from "./machine.js"
@@ -84,8 +84,6 @@ interface ReadCase {
   /** Whether the issue fixes this call at exactly one Infrahub request. */
   readonly oneRequest: boolean
 }
-
-const GET_NODES_ARGS = { kind: "DcimDevice", filters: { location__shortname__value: "atl1" } }
 
 const readCases = (direct: DirectClient, documents: { readonly getNodes: string; readonly search: string; readonly attributes: string }): ReadonlyArray<ReadCase> => [
   {
@@ -341,10 +339,6 @@ const sameStructured = async (what: string, ours: Client, baseline: Client, tool
 }
 
 const THROUGHPUT_SESSIONS = [1, 10, 50] as const
-const THROUGHPUT_TOOLS = [
-  { id: "get_session_info", args: {} },
-  { id: "get_nodes", args: GET_NODES_ARGS }
-] as const
 
 /** Throughput of both HTTP servers at 1, 10 and 50 sessions, servers alternating per window. */
 const benchThroughput = async (
