@@ -32,6 +32,7 @@ import { ApiToken, InfrahubCredentials, Password } from "../auth/InfrahubCredent
 import { Principal } from "../auth/Principal.js"
 import { isCallerError } from "../infrahub/errors.js"
 import { type ClientLogLevel, RequestContext } from "../session/RequestContext.js"
+import { CallFacts } from "../session/CallFacts.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import { spanIf, spansRecorded } from "../spans.js"
 import { methodMetrics } from "./metrics.js"
@@ -170,7 +171,8 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             method: string,
             extra: Extra,
             progressToken: string | number | undefined,
-            program: Effect.Effect<A, RequestFailure, InfrahubCredentials | Principal | RequestContext | AppServices>
+            program: Effect.Effect<A, RequestFailure, InfrahubCredentials | Principal | RequestContext | AppServices>,
+            tool?: string
           ): Promise<A> => {
             const auth = Option.orElse(requestAuthOf(extra.authInfo), () => connection.fallbackAuth)
             if (Option.isNone(auth)) {
@@ -218,19 +220,23 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
             })
             // The request's services join the app's in one context, built once and run as the
             // fiber's context (no per-service `provideService`, each of which copies the context);
-            // its log annotations are set the same way, as the fiber's starting value.
+            // its log annotations are set the same way, as the fiber's starting value. A tool call
+            // also gets its facts cell and its "tool" annotation here, which the pipeline then
+            // finds in place instead of setting them around the call.
+            const requestServices = Context.make(InfrahubCredentials, auth.value.credential).pipe(
+              Context.add(Principal, auth.value.principal),
+              Context.add(RequestContext, context)
+            )
+            const annotations = HashMap.set(HashMap.set(baseAnnotations, "request_id", context.requestId), "method", method)
             const requestRuntime = Runtime.make({
               context: Context.merge(
                 runtime.context,
-                Context.make(InfrahubCredentials, auth.value.credential).pipe(
-                  Context.add(Principal, auth.value.principal),
-                  Context.add(RequestContext, context)
-                )
+                tool === undefined ? requestServices : Context.add(requestServices, CallFacts, CallFacts.make())
               ),
               fiberRefs: FiberRefs.updateAs(runtime.fiberRefs, {
                 fiberId: FiberId.none,
                 fiberRef: FiberRef.currentLogAnnotations,
-                value: HashMap.set(HashMap.set(baseAnnotations, "request_id", context.requestId), "method", method)
+                value: tool === undefined ? annotations : HashMap.set(annotations, "tool", tool)
               }),
               runtimeFlags: runtime.runtimeFlags
             })
@@ -257,7 +263,8 @@ export class McpBridge extends Context.Tag("infrahub-mcp/McpBridge")<McpBridge, 
               Effect.map(tools.call(request.params.name, request.params.arguments ?? {}), (result) => ({
                 ...result,
                 content: [...result.content]
-              }))
+              })),
+              request.params.name
             )
           )
 

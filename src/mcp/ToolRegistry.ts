@@ -7,6 +7,7 @@ import { AccessPolicy } from "./AccessPolicy.js"
 import { toJsonSchema } from "./jsonSchema.js"
 import { errorText, type PipelineOptions, type ToolCallResult, toolRunner } from "./pipeline.js"
 import type { RequestContext } from "../session/RequestContext.js"
+import { provideMissing } from "../provided.js"
 import { spanIf, spansRecorded } from "../spans.js"
 import { ToolError } from "./ToolError.js"
 import type { AnyToolSpec } from "./ToolSpec.js"
@@ -60,7 +61,7 @@ export class ToolRegistry extends Context.Tag("infrahub-mcp/ToolRegistry")<ToolR
       const runners = new Map(
         tools.map((tool) => {
           const run = toolRunner(tool, options, recordSpans)
-          return [tool.name, (args: unknown) => run(args).pipe(Effect.provide(context)) as Effect.Effect<ToolCallResult, never, RequestServices>] as const
+          return [tool.name, (args: unknown) => run(args).pipe(provideMissing(context)) as Effect.Effect<ToolCallResult, never, RequestServices>] as const
         })
       )
       const descriptors = new Map(tools.map((tool) => [tool.name, describe(tool)]))

@@ -16,6 +16,7 @@ import { CallFacts } from "../session/CallFacts.js"
 import { type ToolMetrics, toolMetrics } from "./metrics.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import { RequestContext } from "../session/RequestContext.js"
+import { annotateLogsOnce } from "../provided.js"
 import { spanIf } from "../spans.js"
 import { InvalidArguments, type Remediable, ResponseTooLarge } from "./ToolError.js"
 import { type AnyToolSpec, WithFacts } from "./ToolSpec.js"
@@ -202,17 +203,15 @@ const audited =
     Effect.contextWithEffect((context: Context.Context<Principal>) =>
       Effect.clockWith((clock) => {
         const principal = Context.get(context, Principal)
-        // A plain cell, not a `Ref`: written while the call runs, read once it has ended.
-        let written = Option.none<string>()
-        const recordBranch = (branch: string) =>
-          Effect.sync(() => {
-            written = Option.some(branch)
-          })
+        // The bridge's fresh cell for this request, else one of our own.
+        const provided = Context.getOption(context, CallFacts)
+        const facts = Option.getOrElse(provided, CallFacts.make)
+        const recording = Option.isSome(provided) ? self : Effect.provideService(self, CallFacts, facts)
         const started = clock.unsafeCurrentTimeMillis()
-        return Effect.flatMap(Effect.exit(Effect.provideService(self, CallFacts, { recordBranch })), (exit) => {
+        return Effect.flatMap(Effect.exit(recording), (exit) => {
           const elapsed = clock.unsafeCurrentTimeMillis() - started
           const outcome = outcomeOf(exit)
-          const branch = branchOf(rawArgs, written, exit)
+          const branch = branchOf(rawArgs, facts.recordedBranch(), exit)
           return Metric.increment(metrics.calls(outcome)).pipe(
             Effect.zipRight(Metric.update(metrics.latency, elapsed)),
             Effect.zipRight(
@@ -256,7 +255,7 @@ export const toolRunner = <R>(
       access,
       audited(tool, metrics, rawArgs),
       toResult,
-      Effect.annotateLogs("tool", tool.name),
+      annotateLogsOnce("tool", tool.name),
       span
     )
 }
