@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
+import { logfmtLine } from "./logfmt.js"
 import { makeLineSink } from "./logSink.js"
 
 /** How long a log line may wait for others to share its write. */
@@ -25,9 +26,10 @@ export const flushLogs = (): void => stderrSink.flush()
 
 /**
  * Logs as logfmt on **stderr**. stdout carries the JSON-RPC protocol over stdio, so nothing else may
- * ever be written there; the same logger serves HTTP so both transports log alike.
+ * ever be written there; the same logger serves HTTP so both transports log alike. The line is
+ * Effect's `Logger.logfmtLogger` format, built by {@link logfmtLine}.
  */
-export const stderrLogger = Logger.logfmtLogger.pipe(Logger.map(stderrSink.write))
+export const stderrLogger = Logger.make((entry) => stderrSink.write(logfmtLine(entry)))
 
 /** The stderr logger at `level`; closing the layer writes what is queued. */
 export const loggingLayer = (level: LogLevel.LogLevel): Layer.Layer<never> =>
