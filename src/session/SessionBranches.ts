@@ -91,7 +91,10 @@ export interface SessionBranchesShape {
   readonly switchTo: (name: string) => Effect.Effect<SwitchResult, SessionBranchError, Needs>
   /** Drops a workspace's state when its MCP session ends. */
   readonly forget: (workspace: string) => Effect.Effect<void>
-  /** Marks the workspace as in use (any request), so its branch does not idle out between writes. */
+  /**
+   * Marks the workspace as in use (any request), so its branch does not idle out between writes. The
+   * store is told at most once per renewal interval (a tenth of the idle lifetime, at most a minute).
+   */
   readonly touch: Effect.Effect<void, never, RequestContext>
 }
 
@@ -142,6 +145,14 @@ const uncertainty = (error: unknown): Option.Option<string> => {
 /** Workspace fingerprints remembered at most (a few per live session; see `workspaceId`). */
 const MAX_REMEMBERED_WORKSPACE_IDS = 10_000
 
+/**
+ * A request renews its workspace's lifetime in the store only when the last renewal from this
+ * process is older than this: a tenth of the idle lifetime, at most a minute. A busy session then
+ * costs the store (a network round trip with Redis) one touch a minute instead of one per request;
+ * its branch outlives the last request by at least the idle lifetime less this.
+ */
+const renewalInterval = (idleTimeoutMs: number): number => Math.min(idleTimeoutMs / 10, 60_000)
+
 /** True when no top-level mutation field produced data: Infrahub rejected the whole document. */
 const nothingApplied = (error: InfrahubGraphQLError): boolean => {
   const data = error.data
@@ -175,6 +186,17 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         return id
       }
       const currentWorkspace = Effect.map(RequestContext, (context) => workspaceId(context.workspace))
+
+      // When each workspace's lifetime was last renewed from here (bounded like `workspaceIds`).
+      const renewedAt = new Map<string, number>()
+      const renewEvery = renewalInterval(options.idleTimeoutMs)
+      const renewDue = (workspace: string, now: number): boolean => {
+        const last = renewedAt.get(workspace)
+        if (last !== undefined && now - last < renewEvery) return false
+        if (renewedAt.size >= MAX_REMEMBERED_WORKSPACE_IDS) renewedAt.clear()
+        renewedAt.set(workspace, now)
+        return true
+      }
 
       const createBranch = (name: string, user: string) =>
         client
@@ -421,13 +443,27 @@ export class SessionBranches extends Context.Tag("infrahub-mcp/SessionBranches")
         ),
         switchTo,
         forget: (workspace) =>
-          workspaces.delete(workspaceId(workspace)).pipe(
-            Effect.catchAll((error) => Effect.logWarning(`session_branch_forget_failed: ${error.message}`))
-          ),
-        // Renewing is best effort: a store hiccup must not fail the read that triggered it.
-        touch: Effect.flatMap(currentWorkspace, (workspace) => workspaces.touch(workspace, idle)).pipe(
-          Effect.asVoid,
-          Effect.catchAll((error) => Effect.logWarning(`session_branch_touch_failed: ${error.message}`))
+          Effect.suspend(() => {
+            const id = workspaceId(workspace)
+            renewedAt.delete(id)
+            return workspaces.delete(id)
+          }).pipe(Effect.catchAll((error) => Effect.logWarning(`session_branch_forget_failed: ${error.message}`))),
+        // Renewing is best effort: a store hiccup must not fail the read that triggered it (the
+        // next request tries again).
+        touch: Effect.flatMap(currentWorkspace, (workspace) =>
+          Effect.clockWith((clock) =>
+            renewDue(workspace, clock.unsafeCurrentTimeMillis())
+              ? workspaces.touch(workspace, idle).pipe(
+                  Effect.asVoid,
+                  Effect.catchAll((error) =>
+                    Effect.zipRight(
+                      Effect.sync(() => renewedAt.delete(workspace)),
+                      Effect.logWarning(`session_branch_touch_failed: ${error.message}`)
+                    )
+                  )
+                )
+              : Effect.void
+          )
         )
       })
     })

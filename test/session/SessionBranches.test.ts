@@ -107,6 +107,46 @@ describe("state in the StateStore", () => {
     })
   )
 
+  it.scoped("a busy workspace renews its lifetime in the store at most once a minute, and keeps its branch an idle lifetime less that", () =>
+    Effect.gen(function* () {
+      const memory = yield* memoryStore
+      let renewals = 0
+      const counting: StateStoreShape = {
+        ...memory,
+        touch: (key, ttl) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              if (key.startsWith("session-branch:")) renewals++
+            }),
+            memory.touch(key, ttl)
+          )
+      }
+      const sessions = yield* replica(counting)
+      const inWorkspace = as(alice, "session:busy")
+      const { branch } = yield* inWorkspace(sessions.write(createTag("sb-busy")))
+      // A request every second for 59 s: the first renews, the others leave the store alone.
+      for (let second = 0; second < 60; second++) {
+        yield* inWorkspace(sessions.touch)
+        if (second < 59) yield* TestClock.adjust(1_000)
+      }
+      expect(renewals).toBe(1)
+      yield* TestClock.adjust(1_000)
+      yield* inWorkspace(sessions.touch)
+      expect(renewals).toBe(2)
+      // Another workspace is renewed on its own schedule.
+      yield* as(alice, "session:busy-other")(sessions.touch)
+      expect(renewals).toBe(3)
+      // The last request (59 s after the renewal) is followed by an idle lifetime less the interval.
+      yield* TestClock.adjust(59_000)
+      yield* inWorkspace(sessions.touch)
+      expect(renewals).toBe(3)
+      yield* TestClock.adjust(IDLE_MS - 60_000 - 1_000)
+      expect(yield* inWorkspace(sessions.current)).toEqual(Option.some(branch))
+      yield* TestClock.adjust(2_000)
+      expect(yield* inWorkspace(sessions.current)).toEqual(Option.none())
+    })
+  )
+
   it.scoped("a store that fails fails the write closed, before anything reaches Infrahub", () =>
     Effect.gen(function* () {
       const down = new StateStoreUnavailable({ operation: "get", detail: "connection refused" })
