@@ -1,6 +1,7 @@
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 
 /**
  * Whether spans are recorded here. The CLI turns the tracer off when no exporter is configured
@@ -24,3 +25,15 @@ export const fnIf =
   (recorded: boolean) =>
   (name: string): Effect.fn.Untraced =>
     recorded ? (Effect.fn(name) as Effect.fn.Untraced) : Effect.fnUntraced
+
+/**
+ * `Effect.annotateCurrentSpan(key, value)` without its cost where there is no span: Effect's looks
+ * the span up through `Effect.currentSpan`, which without one fails with an exception (a stack
+ * trace) that is then ignored — once per Infrahub request with tracing off. Same effect otherwise:
+ * the attribute goes on the current span when it is one of ours (not an external parent).
+ */
+export const annotateCurrentSpan = (key: string, value: unknown): Effect.Effect<void> =>
+  Effect.contextWith((context: Context.Context<never>) => {
+    const span = Context.getOption(context, Tracer.ParentSpan)
+    if (span._tag === "Some" && span.value._tag === "Span") span.value.attribute(key, value)
+  })

@@ -8,7 +8,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Fingerprints } from "../auth/fingerprint.js"
 import { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
-import { fnIf, spanIf, spansRecorded } from "../spans.js"
+import { annotateCurrentSpan, fnIf, spanIf, spansRecorded } from "../spans.js"
 import type { StateStore } from "../state/StateStore.js"
 import {
   type InfrahubError,
@@ -128,7 +128,7 @@ export class InfrahubClient extends Context.Tag("infrahub-mcp/InfrahubClient")<I
       exchange(HttpClientRequest.get(path).pipe(withBranch(branch), HttpClientRequest.acceptJson), decodeAnswer(path, schema))
 
     const graphql = fn("InfrahubClient.graphql")(function* (request: GraphQLRequest) {
-      yield* Effect.annotateCurrentSpan("branch", request.branch ?? "(default)")
+      yield* annotateCurrentSpan("branch", request.branch ?? "(default)")
       const answer = yield* exchange(
         HttpClientRequest.post(graphqlPath(request.branch)).pipe(
           HttpClientRequest.bodyUnsafeJson({

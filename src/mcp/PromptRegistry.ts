@@ -10,6 +10,7 @@ import { Branches } from "../infrahub/Branches.js"
 import type { RequestContext } from "../session/RequestContext.js"
 import { SessionBranches } from "../session/SessionBranches.js"
 import type { StateStoreUnavailable } from "../state/StateStore.js"
+import { annotateCurrentSpan } from "../spans.js"
 import { AccessPolicy } from "./AccessPolicy.js"
 import { findPrompt, type PromptArgument, type PromptContext, prompts, resolveArguments } from "./prompts.js"
 
@@ -84,7 +85,7 @@ export class PromptRegistry extends Context.Tag("infrahub-mcp/PromptRegistry")<P
       name: string,
       args: Readonly<Record<string, string | undefined>> | undefined
     ) {
-      yield* Effect.annotateCurrentSpan("prompt", name)
+      yield* annotateCurrentSpan("prompt", name)
       const spec = findPrompt(name)
       if (Either.isLeft(spec)) return yield* new PromptRefused({ message: spec.left })
       const resolved = resolveArguments(spec.right, args)

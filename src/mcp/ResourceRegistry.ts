@@ -7,6 +7,7 @@ import type { InfrahubCredentials } from "../auth/InfrahubCredentials.js"
 import { Principal } from "../auth/Principal.js"
 import { Branches } from "../infrahub/Branches.js"
 import { type InfrahubError, InfrahubProtocolError } from "../infrahub/errors.js"
+import { annotateCurrentSpan } from "../spans.js"
 import { InfrahubClient } from "../infrahub/InfrahubClient.js"
 import { SchemaCatalog, type UnknownKind } from "../infrahub/SchemaCatalog.js"
 import { SessionBranches } from "../session/SessionBranches.js"
@@ -244,7 +245,7 @@ export class ResourceRegistry extends Context.Tag("infrahub-mcp/ResourceRegistry
         })
 
       const read = Effect.fn("ResourceRegistry.read")(function* (uri: string) {
-        yield* Effect.annotateCurrentSpan("uri", uri)
+        yield* annotateCurrentSpan("uri", uri)
         return yield* contentsOf(uri).pipe(Effect.flatMap(limited), audited(uri))
       })
 
