@@ -12,9 +12,10 @@ import * as Option from "effect/Option"
  * something; the effect sees exactly what it would have seen otherwise.
  */
 
+// By key, not by entry: an entry is an array allocated per service per call.
 const holdsAll = (current: Context.Context<never>, wanted: Context.Context<never>): boolean => {
-  for (const [key, service] of wanted.unsafeMap) {
-    if (current.unsafeMap.get(key) !== service) return false
+  for (const key of wanted.unsafeMap.keys()) {
+    if (current.unsafeMap.get(key) !== wanted.unsafeMap.get(key)) return false
   }
   return true
 }
