@@ -226,7 +226,7 @@ describe("a server with default session limits", () => {
     expect(await register.json()).toEqual(OAUTH_NOT_ENABLED)
   })
 
-  it("GET /metrics counts each MCP request once, by method, and tool calls by outcome", async () => {
+  it("GET /metrics counts each MCP request once, by method, its errors and latency, and tool calls by outcome", async () => {
     const client = await connectHttp(server.url)
     clients.push(client)
     const metrics = async () => (await (await fetch(`${base}/metrics`)).json()) as Record<string, Record<string, unknown> | undefined>
@@ -235,10 +235,18 @@ describe("a server with default session limits", () => {
     await client.readResource({ uri: "infrahub://branches" })
     structured(await call(client, "get_schema", { kind: "DcimDevice" }))
     toolError(await call(client, "get_schema", { kind: "Nope" }))
+    // A request the server refuses (an unknown resource) counts as a request and as an error.
+    await expect(client.readResource({ uri: "infrahub://nope" })).rejects.toThrow()
     const after = await metrics()
     const delta = (name: string, key: string) => value(after, name, key) - value(before, name, key)
-    expect(delta("infrahub_mcp_requests_total", "resources/read")).toBe(1)
+    const latencyCount = (report: Record<string, Record<string, unknown> | undefined>) =>
+      Number((report["infrahub_mcp_latency_ms"]?.["tools/call"] as { readonly count?: number } | undefined)?.count ?? 0)
+    expect(delta("infrahub_mcp_requests_total", "resources/read")).toBe(2)
+    expect(delta("infrahub_mcp_errors_total", "resources/read")).toBe(1)
     expect(delta("infrahub_mcp_requests_total", "tools/call")).toBe(2)
+    // A tool that answers with isError is a request that succeeded at the protocol level.
+    expect(delta("infrahub_mcp_errors_total", "tools/call")).toBe(0)
+    expect(latencyCount(after) - latencyCount(before)).toBe(2)
     expect(delta("infrahub_mcp_tool_calls_total", "get_schema:ok")).toBe(1)
     expect(delta("infrahub_mcp_tool_calls_total", "get_schema:error")).toBe(1)
   })
