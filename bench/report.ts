@@ -339,49 +339,52 @@ const scalingReading = (report: Report): string => {
 const COST_NOTES = `## Where the cost goes
 
 Profiles from \`npm run bench:profile\` (an unminified bundle under \`node --cpu-prof\`, HTTP sessions in a
-closed loop, only the timed window's samples; \`BENCH_PROFILE_KEEP=<folder>\` keeps the raw profiles) and
+closed loop, only the timed window's samples; \`BENCH_PROFILE_KEEP=<folder>\` keeps the raw profiles),
 \`npx tsx bench/inprocess.ts\` (the SDK client over an in-memory transport to a build's bridge and tool
-pipeline, two builds interleaved in one process):
+pipeline, two builds interleaved in one process) and \`npx tsx bench/threads.ts <tool>\` (stdio, well
+warmed, main thread apart from V8's other threads):
 
-- **What is left is per-call work of the Effect runtime**, spread thin: no function of ours is above 2 % of
-  the server's busy time. In one process, a \`get_session_info\` call costs about 75 µs of CPU when the SDK
-  answers with a constant (the SDK's floor, client included), about 180 µs through the bridge with a
-  constant program (its fiber, request context, metrics and the workspace's renewal), about 280–430 µs
-  through the whole pipeline and handler. Each \`provideService\` copies the context (5–10 µs with
-  our ~45 services); a \`yield*\` costs about 0.4 µs; a request's fiber about 3–7 µs. Over stdio,
-  per \`get_session_info\` call (3 000 calls, per-thread CPU from \`/proc\`): the main thread 377 µs
-  against the bare server's 157, V8's other threads (garbage collection; deoptimisations are not it:
-  15 in the whole run) 190 µs against 63. **Allocation per call** is what to cut next.
-- **This round removed** (measured against \`a3daefe\`, built alike): over HTTP (\`npm run bench:compare\`,
-  alternating 2 s windows, 4 rounds) server CPU per call, this ÷ before, at 1 / 10 / 50 sessions:
-  \`get_session_info\` 0.44 / 0.32 / 0.31×, \`get_nodes\` 0.66 / 0.45 / 0.43×; calls/s at 50 sessions
-  436 → 1153 (\`get_session_info\`) and 229 → 420 (\`get_nodes\`). In one process: 0.52× and 0.77×.
-  Where it came from: \`/mcp\` reads its bounded body itself (no rebuilt web \`Request\` read back through
-  web streams); a POST's SSE answer that is the response alone goes out in one write, other SSE answers
-  are piped as Node streams (no Effect \`Stream\` per chunk); no span at all when no exporter reads them
-  (the platform's request span copied and redacted every header; \`Effect.fn\` captured a stack trace per
-  call); the tool pipeline's pure steps (decode, encode, size check) are plain functions around the
-  handler's one effect; \`SchemaCatalog.lookup\` reads the cache once per call instead of twice; the
-  parent-span read no longer builds a \`NoSuchElementException\` (with its stack trace) per cache lookup;
-  Infrahub requests are timed by one Node timer around one forked fiber instead of
-  \`Effect.timeoutFail\`'s race of two fibers and a fiber-ref merge; workspace fingerprints (an HMAC) are
-  remembered; log lines are written every 50 ms instead of once per event-loop turn (a client calling
-  tools one after another made each call a synchronous \`write\` to stderr); one Ajv instance for every
-  session's SDK server instead of one per session.
-- **Start-up**: the bundle's compilation is about a quarter of it and module evaluation another quarter;
-  the OIDC proxy (jose and its endpoints) and graphql-js's index no longer load unless used (a test follows
-  the static imports), which took about 35 ms of module evaluation off a stdio start in a profile. On Node ≥ 22.1 the launcher's
-  compile cache removes most of the compilation.
-- **Why CPU per call could rise with sessions**: garbage collection: more requests in flight means more
-  live young objects at each scavenge. The SDK server and transport kept per session cost memory, not CPU
-  per call; there are no timers per session unless \`INFRAHUB_MCP_PING_INTERVAL_MS\` is set.
-- **Idle RSS**: right after start the stdio server holds about 86 MiB (the bare server 71); after a few
-  hundred calls V8 has grown its young generation to two 16 MiB semi-spaces in both, and the rest of the
-  gap is our larger old generation (the bundle's code and source, Effect, the schema cache: +7 MiB) and
-  memory outside the JS heap that grows with optimised code (+12 MiB: compiler zones kept by the
-  allocator). \`NODE_OPTIONS=--max-semi-space-size=1\` takes about 20 MiB off (measured once, not in this
-  run); it trades memory for more frequent young-generation collections, so it is the operator's choice
-  and the launcher does not set it.`
+- **What is left is the Effect runtime's per-step cost, spread thin.** Well warmed over stdio, a
+  \`get_session_info\` call costs infrahub-mcp 192 µs on the main thread and 68 µs on V8's other
+  threads (garbage collection, compilation) against the bare server's 101 and 35 (1.9×); a \`get_nodes\`
+  call 740 + 256 against 581 + 204 µs (1.27×). In one process, with the SDK answering a constant a call
+  costs about 35 µs (client included), through the bridge with a constant program about 85–120 µs (the
+  request's fiber and context), through pipeline and handler about 140–200 µs. In a running server an
+  Effect step costs 1–2 µs, ten times what it costs in a tight loop (the runtime's code is megamorphic
+  there): the default branch's cache hit, with its \`Effect.option\` and \`tapError\`, is about 30 µs of a
+  \`get_session_info\` call and 2.5 µs in a loop. Allocation per call (sampling heap profiler, client
+  included): 87 KiB for \`get_session_info\`, 233 KiB for \`get_nodes\`; most of it is the runtime's
+  continuations, generators and fiber-ref copies (every log line copies the fiber's refs).
+- **This round removed** (against \`2c6dfc4\`, the previous round's end): in one process
+  \`get_session_info\` 0.71–0.75× and \`get_nodes\` 0.84–0.88× the CPU per call; over HTTP
+  (\`npm run bench:compare\`, 6 rounds) 0.87–0.98×. Where it came from: a context copy and a
+  \`NoSuchElementException\` with its stack trace per Infrahub request (\`Effect.annotateCurrentSpan\` without
+  a span; the undici layer merging its context into every request's); three guarded fiber-ref scopes per
+  tool call (the registry's services, the \`tool\` log annotation and the call's facts are now part of
+  the request's fiber when the bridge builds it); the bridge's request metrics, recorded where the
+  request's promise settles instead of as a dozen runtime steps; Effect's logfmt formatter (a hash set
+  per line for the fiber's name); the workspace renewal, which tells the store once per renewal interval
+  instead of on every request (one Redis round trip a minute per busy session).
+- **The previous round** (against \`a3daefe\`) cut server CPU per call over HTTP to 0.31–0.66×: \`/mcp\`
+  reads its bounded body itself, SSE answers go out in one write or as Node streams, no spans without an
+  exporter, the pipeline's pure steps are plain functions, one cache read per schema lookup, one Node
+  timer per Infrahub request instead of \`Effect.timeoutFail\`'s race, log lines batched per 50 ms, one
+  Ajv instance for all sessions.
+- **Start-up**: compiling the 3.6 MB bundle is about a quarter of it, although half of it (undici,
+  graphql-js, the sandbox, yaml, ioredis) only loads when used. esbuild's \`splitting\` (a 14 KB main file,
+  four shared chunks at start, the rest on first use) measured 235 ms from spawn to \`tools/list\` against
+  260 ms for the single file (p50 of 10, one machine); it is not done because the issue asks for a single
+  bundled file. On Node ≥ 22.1 the launcher's compile cache removes most of the compilation.
+- **Why CPU per call rises with sessions**: garbage collection (2.5 % of the main thread at 1 session,
+  8 % at 50 in a \`get_nodes\` profile): a call in flight keeps its fiber, context and continuations
+  alive across scavenges, so more of them are promoted; the bare server's calls hold less.
+- **Idle RSS**: both servers grow V8's young generation to two 16 MiB semi-spaces under load; ours gets
+  there within the bench's short warm-up, the bare server later: after 600 calls infrahub-mcp held
+  about 124 MiB and the bare server 106, the difference being young generation (about 8 MiB, the bare
+  server's still growing), old generation (7 MiB: Effect, our code, the schema cache) and the bundle's
+  source (3 MiB, which V8 keeps). \`NODE_OPTIONS=--max-semi-space-size=2\` brings
+  infrahub-mcp to 99.5 MiB (the bare server to 89) but costs 18–25 % more CPU per call at 50 sessions
+  (\`bench:compare\`), so it stays the operator's choice and the launcher does not set it.`
 
 export const renderReport = (report: Report): string => {
   const { machine, config, cold } = report
