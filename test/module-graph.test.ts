@@ -102,8 +102,8 @@ describe("src module graph", () => {
 const staticValueImportsOf = (file: string): ReadonlyArray<string> =>
   [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+"([^"]+)"/gms)].map((match) => match[1] ?? "")
 
-/** The packages (bare specifiers) the entries load, following static imports only (not `import()`). */
-const packagesLoadedBy = (entries: ReadonlyArray<string>): ReadonlySet<string> => {
+/** The packages (bare specifiers) and our files (relative to src) the entries load, following static imports only (not `import()`). */
+const modulesLoadedBy = (entries: ReadonlyArray<string>): { readonly packages: ReadonlySet<string>; readonly files: ReadonlySet<string> } => {
   const seen = new Set<string>()
   const packages = new Set<string>()
   const visit = (file: string): void => {
@@ -115,8 +115,10 @@ const packagesLoadedBy = (entries: ReadonlyArray<string>): ReadonlySet<string> =
     }
   }
   for (const entry of entries) visit(join(root, entry))
-  return packages
+  return { packages, files: new Set([...seen].map((file) => relative(root, file))) }
 }
+
+const packagesLoadedBy = (entries: ReadonlyArray<string>): ReadonlySet<string> => modulesLoadedBy(entries).packages
 
 /** What `infrahub-mcp` evaluates to serve over stdio or HTTP: the CLI, then (on demand) the server and its transports. */
 const SERVER_MODULES = ["main.ts", "app/serve.ts", "app/stdio.ts", "app/http.ts"]
@@ -137,4 +139,11 @@ describe("what a server loads at start", () => {
       expect([...packagesLoadedBy(SERVER_MODULES)].filter((specifier) => specifier === name)).toEqual([])
     }
   )
+
+  // The OIDC proxy's own modules (its endpoints and their router, built when the module is
+  // evaluated) load with the proxy, in auth mode oidc only; its tag, settings and errors are shared.
+  it.each(["auth/oidc/OidcProxyLive.ts", "auth/oidc/routes.ts"])("does not load %s unless auth mode oidc builds the proxy", (file) => {
+    expect(modulesLoadedBy(["auth/oidc/OidcProxyLive.ts"]).files).toContain(file)
+    expect([...modulesLoadedBy(SERVER_MODULES).files].filter((loaded) => loaded === file)).toEqual([])
+  })
 })

@@ -23,11 +23,11 @@ import {
 } from "./Metadata.js"
 import { makeOidcState } from "./OidcState.js"
 import { isScopeString } from "./Registration.js"
-import { aliases, DEFAULT_OAUTH_MAX_BODY_BYTES, type Endpoint, oauthApp } from "./routes.js"
+import { aliases, type Endpoint, oauthApp } from "./routes.js"
 import { parseAddressRange, requestSource, trustedProxyList } from "./sourceAddress.js"
 import { makeTokenEndpoints } from "./TokenEndpoints.js"
 import { makeUpstream } from "./Upstream.js"
-import type { OidcIdentity, OidcProxyShape, OidcSettings } from "./proxyTypes.js"
+import { DEFAULT_OAUTH_MAX_BODY_BYTES, type OidcIdentity, type OidcProxyShape, type OidcSettings } from "./proxyTypes.js"
 
 const BASE_SCOPES = ["openid", "email", "profile"]
 

@@ -1,4 +1,4 @@
-/** The OIDC proxy's settings, the identity it verifies, and the service it offers (no implementation here). */
+/** The OIDC proxy's settings (and their one default), the identity it verifies, and the service it offers (no implementation here). */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -9,6 +9,9 @@ import type { StateStoreUnavailable } from "../../state/StateStore.js"
 import type { OidcUnauthorized } from "./errors.js"
 import type { FloodLimits } from "./FloodGuard.js"
 import type { CallbackPath } from "./Metadata.js"
+
+/** Largest OAuth request body accepted by default: every legitimate one is well under 4 KiB. */
+export const DEFAULT_OAUTH_MAX_BODY_BYTES = 16 * 1024
 
 export interface OidcSettings {
   readonly configUrl: string

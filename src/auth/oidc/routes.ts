@@ -29,9 +29,6 @@ export interface Endpoint {
   readonly cors: boolean
 }
 
-/** Largest OAuth request body accepted by default: every legitimate one is well under 4 KiB. */
-export const DEFAULT_OAUTH_MAX_BODY_BYTES = 16 * 1024
-
 /** A path relative to BASE_URL, with and without BASE_URL's prefix (a reverse proxy may strip it or not). */
 export const aliases = (urls: PublicUrls, path: string): ReadonlyArray<string> =>
   urls.basePath === "" ? [path] : [path, `${urls.basePath}${path}`]
