@@ -58,10 +58,7 @@ const main = async () => {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
