@@ -5,9 +5,9 @@
 // whose few hundred interleaved calls also price compilation; blocks of 1 000 calls alternate.
 //
 //   npx tsx bench/threads.ts get_session_info
-import { readdirSync, readFileSync } from "node:fs"
 import { compileBaseline, connectScriptStdio, type StdioServer } from "./baseline/launch.js"
 import { GET_NODES_ARGS } from "./config.js"
+import { cpuMsByThread, type ThreadCpuMs } from "./cpu.js"
 import { startSandboxProcess } from "./sandbox.js"
 
 const tool = process.argv[2] ?? "get_session_info"
@@ -16,16 +16,10 @@ const warmup = Number(process.env["BENCH_THREADS_WARMUP"] ?? "1000")
 const block = 1000
 const rounds = 4
 
-/** CPU time of the process's main thread and of all its other threads, in nanoseconds (from /proc). */
-const threadCpuNs = (pid: number) => {
-  let main = 0
-  let other = 0
-  for (const thread of readdirSync(`/proc/${pid}/task`)) {
-    const ns = Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, "utf8").split(" ")[0])
-    if (thread === String(pid)) main += ns
-    else other += ns
-  }
-  return { main, other }
+const cpuOf = (server: StdioServer): ThreadCpuMs => {
+  const cpu = cpuMsByThread(server.pid)
+  if (cpu === undefined) throw new Error("bench/threads.ts reads /proc: it runs on Linux only.")
+  return cpu
 }
 
 const main = async () => {
@@ -40,18 +34,18 @@ const main = async () => {
     for (const [, server] of servers) for (let index = 0; index < warmup; index++) await server.client.callTool({ name: tool, arguments: args })
     for (let round = 0; round < rounds; round++) {
       for (const [name, server] of round % 2 === 0 ? servers : [...servers].reverse()) {
-        const before = threadCpuNs(server.pid ?? 0)
+        const before = cpuOf(server)
         for (let index = 0; index < block; index++) await server.client.callTool({ name: tool, arguments: args })
-        const after = threadCpuNs(server.pid ?? 0)
+        const after = cpuOf(server)
         const total = spent.get(name)!
         total.main += after.main - before.main
         total.other += after.other - before.other
       }
     }
-    const perCall = (ns: number) => (ns / rounds / block / 1000).toFixed(0)
+    const perCall = (ms: number) => ((ms * 1000) / rounds / block).toFixed(0)
     console.log(`| Server | ${tool}: main thread µs / call | other threads µs / call | total µs / call |`)
     console.log("|---|---|---|---|")
-    for (const [name, { main: mainNs, other }] of spent) console.log(`| ${name} | ${perCall(mainNs)} | ${perCall(other)} | ${perCall(mainNs + other)} |`)
+    for (const [name, { main: mainMs, other }] of spent) console.log(`| ${name} | ${perCall(mainMs)} | ${perCall(other)} | ${perCall(mainMs + other)} |`)
   } finally {
     for (const [, server] of servers) await server.close()
     await sandbox.stop()
