@@ -22,6 +22,7 @@ import { makeInMemory } from "../session/SessionStore.js"
 import { StateStore, type StateStoreUnavailable } from "../state/StateStore.js"
 import { initializeParams, requestedLogLevel, type SessionRecord, sessionRecords } from "./SessionRecords.js"
 import { CredentialCheck, type CredentialCheckUnavailable, type CredentialRejected } from "./CredentialCheck.js"
+import { eventData } from "./sse.js"
 
 export interface McpHttpOptions {
   /** One server per request, no MCP sessions; per-session state is then keyed by the principal. */
@@ -94,7 +95,7 @@ const Lookup = Data.taggedEnum<Lookup>()
 
 /** Whether an answer (SSE events or one JSON body) carries a JSON-RPC error. */
 const answersWithError = (text: string): boolean => {
-  const events = text.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6))
+  const events = eventData(text)
   return (events.length > 0 ? events : text.trim() === "" ? [] : [text]).some((payload) => {
     // Anything but a JSON object without `error` means the replay did not succeed.
     const message = Either.getOrUndefined(Either.try((): unknown => JSON.parse(payload)))

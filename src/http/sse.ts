@@ -10,13 +10,20 @@ const INSPECTED_EVENT_BYTES = 64 * 1024
 
 const decoder = new TextDecoder()
 
+/** The `data:` payloads of SSE text, in order (the SDK writes each message as one single-line event). */
+export const eventData = (text: string): ReadonlyArray<string> =>
+  text
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => line.slice(6))
+
 /**
  * Whether an SSE event (the SDK writes one event per chunk) carries a JSON-RPC response rather than
  * a notification or a request of the server's: a response ends the answer to a single request.
  */
 const isFinalAnswer = (event: Uint8Array): boolean => {
   if (event.byteLength > INSPECTED_EVENT_BYTES) return false
-  const data = decoder.decode(event).split("\n").find((line) => line.startsWith("data: "))?.slice(6)
+  const data = eventData(decoder.decode(event))[0]
   if (data === undefined) return false
   // The SDK writes a result first and a notification's method first: most events need no parse.
   if (data.startsWith('{"result":')) return true
