@@ -32,8 +32,8 @@ export class CallerKey implements Equal.Equal {
     fingerprints: FingerprintsShape,
     branch?: string
   ): Effect.Effect<CallerKey, never, InfrahubCredentials> =>
-    // `serviceOption`, not `Effect.option(Effect.currentParentSpan)`: without a span (tracing off)
-    // the latter builds and drops an exception, with its stack trace, on every lookup.
+    // The parent span read from the context, not `Effect.option(Effect.currentParentSpan)`: without a
+    // span (tracing off) the latter builds and drops an exception, with its stack trace, on every lookup.
     Effect.contextWith((context: Context.Context<InfrahubCredentials>) => {
       const credential = Context.get(context, InfrahubCredentials)
       return new CallerKey(fingerprints.credential(credential), branch, credential, Context.getOption(context, Tracer.ParentSpan))
