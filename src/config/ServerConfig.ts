@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type { OidcSettings } from "../auth/oidc/proxyTypes.js"
 import { parseAddressRange } from "../auth/oidc/sourceAddress.js"
 import { AUTH_MODES, type AuthModeName } from "../auth/Principal.js"
 import { type BranchPattern, DEFAULT_BRANCH_PATTERN, parsePattern } from "../session/branchPattern.js"
@@ -70,16 +71,12 @@ export const toEffectLogLevel = (level: LogLevelName): LogLevel.LogLevel => {
   }
 }
 
-/** OIDC settings, present exactly when the auth mode is `oidc`; field names match `OidcSettings`. */
-export interface OidcConfig {
-  readonly configUrl: string
-  readonly clientId: string
-  readonly clientSecret: Option.Option<Redacted.Redacted<string>>
-  /** Public origin (+ optional path prefix) of this server, without a trailing slash. */
-  readonly baseUrl: string
-  readonly audience: Option.Option<string>
-  readonly userClaim: string
-  readonly jwtSigningKey: Option.Option<Redacted.Redacted<string>>
+/**
+ * OIDC settings, present exactly when the auth mode is `oidc`: the proxy's own settings as the
+ * environment gives them (`OidcSettings`, one definition), plus the two it takes under other names.
+ */
+export interface OidcConfig
+  extends Pick<OidcSettings, "configUrl" | "clientId" | "clientSecret" | "baseUrl" | "audience" | "userClaim" | "jwtSigningKey"> {
   /** The callback path registered at the IdP (`INFRAHUB_MCP_OIDC_REDIRECT_PATH`); both are served. */
   readonly redirectPath: "/oauth/callback" | "/auth/callback"
   /** Reverse proxies whose `X-Forwarded-For` is believed (`INFRAHUB_MCP_OIDC_TRUSTED_PROXIES`): addresses or CIDR ranges. */
